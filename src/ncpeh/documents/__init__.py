@@ -1,0 +1,45 @@
+"""eHDSI CDA documents: kinds, namespaces, the coded-element table and the view model.
+
+Exception hierarchy::
+
+    NcpehError
+     └── DocumentError
+          ├── WrongRootError             not an HL7 CDA ClinicalDocument
+          └── UnknownDocumentTypeError   a CDA, but not an eHDSI kind we handle
+"""
+
+from ncpeh.documents._cda import (
+    CDA_NAMESPACES,
+    EPSOS,
+    PHARM,
+    V3,
+    DocumentError,
+    DocumentKind,
+    DocumentType,
+    UnknownDocumentTypeError,
+    WrongRootError,
+    document_kind_or_raise,
+    element_path,
+)
+from ncpeh.documents._coded_elements import (
+    CodedElementRule,
+    CodedElementTable,
+    coded_element_table,
+)
+
+__all__ = [
+    "CDA_NAMESPACES",
+    "EPSOS",
+    "PHARM",
+    "V3",
+    "CodedElementRule",
+    "CodedElementTable",
+    "DocumentError",
+    "DocumentKind",
+    "DocumentType",
+    "UnknownDocumentTypeError",
+    "WrongRootError",
+    "coded_element_table",
+    "document_kind_or_raise",
+    "element_path",
+]
