@@ -1,8 +1,242 @@
 from __future__ import annotations
 
-import typer
+from pathlib import Path
+from typing import Annotated
 
-app = typer.Typer(no_args_is_help=True, add_completion=False)
+import orjson
+import typer
+from lxml import etree
+
+from ncpeh.cli._io import (
+    EXIT_FINDINGS,
+    EXIT_WITHHELD,
+    echo,
+    fail,
+    guarded,
+    write_atomic,
+    write_json,
+)
+from ncpeh.config import Settings, get_settings
+from ncpeh.terminology import Catalogue, CatalogueStore, load_catalogue
+from ncpeh.xmlsafe import parse_xml_file, serialize_xml
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="ncpeh: National Contact Point for eHealth (MyHealth@EU).",
+    pretty_exceptions_enable=False,
+)
+terminology_app = typer.Typer(no_args_is_help=True, help="Manage the terminology catalogue.")
+app.add_typer(terminology_app, name="terminology")
+
+CatalogueOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--catalogue", help="Extra FHIR terminology files or directories to load."),
+]
+
+
+def _catalogue(settings: Settings, extra: list[Path] | None) -> Catalogue:
+    paths = list(extra or [])
+    if settings.catalogue_dir.is_dir():
+        paths.insert(0, settings.catalogue_dir)
+    return load_catalogue(paths, include_demo=settings.demo_catalogue)
+
+
+def _read(path: Path, settings: Settings) -> etree._ElementTree:
+    return parse_xml_file(path, max_bytes=settings.max_document_bytes)
+
+
+@app.command()
+@guarded
+def translate(
+    input: Annotated[Path, typer.Argument(help="Pivot CDA to translate.")],
+    to: Annotated[str, typer.Option("--to", help="Reader's language, e.g. fr or nb-NO.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Translated CDA to write.")],
+    report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Translate a pivot document into the reader's language (country B)."""
+    from ncpeh.transform import translate as run
+
+    settings = get_settings()
+    cat = _catalogue(settings, catalogue)
+    tree = _read(input, settings)
+    result = run(tree, catalogue=cat, language=to, source=str(input))
+    write_atomic(output, serialize_xml(result.tree))
+    if report is not None:
+        write_json(report, result.report.to_json())
+    r = result.report
+    echo(f"{output}: {r.translated}/{r.coded_elements} coded elements translated to {to}, "
+         f"{len(r.untranslated)} untranslated, {len(r.unmapped)} unmapped"
+         + (f" ({r.skipped})" if r.skipped else ""))
+
+
+@app.command()
+@guarded
+def transcode(
+    input: Annotated[Path, typer.Argument(help="Friendly (national) CDA to transcode.")],
+    country: Annotated[str, typer.Option(help="Country whose concept maps apply (ISO 3166).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Pivot CDA to write.")],
+    report: Annotated[Path | None, typer.Option(help="Write the JSON report here.")] = None,
+    on_missing_mapping: Annotated[
+        str | None,
+        typer.Option(help="withhold (default: eHDSI error, no output) or flag (nullFlavor OTH)."),
+    ] = None,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Transcode national codes to the MVC pivot (country A)."""
+    from ncpeh.transform import transcode as run
+
+    settings = get_settings()
+    policy = on_missing_mapping or settings.on_missing_mapping
+    if policy not in ("withhold", "flag"):
+        raise fail(f"--on-missing-mapping must be withhold or flag, not {policy!r}")
+    cat = _catalogue(settings, catalogue)
+    tree = _read(input, settings)
+    result = run(tree, catalogue=cat, country=country, source=str(input),
+                 on_missing_mapping="flag" if policy == "flag" else "withhold")
+    if report is not None:
+        write_json(report, result.report.to_json())
+    r = result.report
+    if result.withheld:
+        first = r.unmapped[0]
+        raise fail(
+            f"{input}: document withheld, {r.errors[0]['code']}: {len(r.unmapped)} coded "
+            f"element(s) without mapping, first {first.system}|{first.code} at {first.xpath}",
+            EXIT_WITHHELD,
+        )
+    write_atomic(output, serialize_xml(result.tree))
+    echo(f"{output}: {r.transcoded}/{r.coded_elements} coded elements transcoded for "
+         f"{r.country}, {len(r.unmapped)} unmapped")
+
+
+@app.command()
+@guarded
+def render(
+    input: Annotated[Path, typer.Argument(help="CDA to render (pivot or translated).")],
+    lang: Annotated[str, typer.Option(help="Reader's language.")],
+    html: Annotated[Path | None, typer.Option(help="Write standalone HTML here.")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Write PDF here (needs ncpeh[pdf]).")] = None,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Render a document for a health professional, translated into LANG."""
+    from ncpeh.documents._view import extract_view
+    from ncpeh.render import render_html, render_pdf
+    from ncpeh.transform import translate as run
+
+    if (html is None) == (pdf is None):
+        raise fail("give exactly one of --html OUT or --pdf OUT")
+    settings = get_settings()
+    cat = _catalogue(settings, catalogue)
+    tree = _read(input, settings)
+    result = run(tree, catalogue=cat, language=lang, source=str(input))
+    view = extract_view(result.tree, display_language=lang, outcomes=result.outcomes)
+    if html is not None:
+        write_atomic(html, render_html(view, language=lang).encode("utf-8"))
+        echo(f"{html}: HTML in {lang}")
+    if pdf is not None:
+        write_atomic(pdf, render_pdf(view, language=lang))
+        echo(f"{pdf}: PDF in {lang}")
+
+
+@app.command()
+@guarded
+def validate(
+    input: Annotated[Path, typer.Argument(help="CDA to check.")],
+    schema_dir: Annotated[
+        Path | None, typer.Option(help="Directory with CDA_Pharma.xsd to validate against.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Check templateIds, basic sections, value sets and, optionally, the eHDSI XSD."""
+    from ncpeh.documents import load_schema, validate_document
+
+    settings = get_settings()
+    schema = load_schema(schema_dir) if schema_dir is not None else None
+    cat = _catalogue(settings, catalogue)
+    tree = _read(input, settings)
+    findings = validate_document(tree, catalogue=cat, schema=schema, source=str(input))
+    errors = [f for f in findings if f.severity == "error"]
+    if json_out:
+        echo(orjson.dumps({"file": str(input), "valid": not errors,
+                           "findings": [f.to_json() for f in findings]}).decode())
+    else:
+        for f in findings:
+            where = f" at {f.location}" if f.location else ""
+            echo(f"{f.severity}: [{f.rule}] {f.message}{where}")
+        echo(f"{input}: {'invalid' if errors else 'valid'} "
+             f"({len(errors)} error(s), {len(findings) - len(errors)} warning(s))")
+    if errors:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@terminology_app.command("import")
+@guarded
+def terminology_import(
+    paths: Annotated[list[Path], typer.Argument(help="FHIR CodeSystem/ValueSet/ConceptMap JSON.")],
+    into: Annotated[Path | None, typer.Option(help="Catalogue directory.")] = None,
+) -> None:
+    """Validate FHIR R4 terminology resources and add them to the catalogue."""
+    settings = get_settings()
+    store = CatalogueStore(into or settings.catalogue_dir)
+    written = store.import_files(paths)
+    cat = load_catalogue([store.root], include_demo=False)
+    echo(f"imported {len(written)} resource(s) into {store.root}: catalogue now has "
+         f"{cat.concept_count} concepts, {len(cat.value_sets)} value sets, "
+         f"{len(cat.mappings)} mappings")
+
+
+@terminology_app.command("lookup")
+@guarded
+def terminology_lookup(
+    system: Annotated[str, typer.Argument(help="Code system OID or URI.")],
+    code: Annotated[str, typer.Argument(help="Code.")],
+    lang: Annotated[list[str] | None, typer.Option(help="Languages to show.")] = None,
+    json_out: Annotated[bool, typer.Option("--json")] = False,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Show a concept's designations, value sets and national mappings."""
+    cat = _catalogue(get_settings(), catalogue)
+    concept = cat.concept(system, code)
+    placeholder = cat.placeholder(system, code)
+    if concept is None:
+        why = f" ({placeholder.reason})" if placeholder else ""
+        raise fail(f"{system}|{code} is not in the catalogue{why}")
+    langs = lang or sorted(cat.languages())
+    terms = {lg: cat.term(concept.system, code, lg) for lg in langs}
+    sets = sorted(vs.oid for vs in cat.value_sets if (concept.system, code) in vs.members)
+    maps = [m for m in cat.mappings
+            if m.target_system == concept.system and m.target_code == code]
+    if json_out:
+        echo(orjson.dumps({
+            "system": concept.system, "code": code, "display": concept.display,
+            "designations": terms, "value_sets": sets,
+            "mapped_from": [{"country": m.country, "system": m.source_system,
+                             "code": m.source_code} for m in maps],
+        }).decode())
+        return
+    echo(f"{concept.system}|{code}  {concept.display}")
+    for lg, term in terms.items():
+        echo(f"  {lg}: {term if term is not None else '(no designation)'}")
+    for oid in sets:
+        echo(f"  in value set {oid}")
+    for m in maps:
+        echo(f"  mapped from {m.country} {m.source_system}|{m.source_code}")
+
+
+@app.command()
+@guarded
+def demo(
+    out: Annotated[Path, typer.Option(help="Where to write the demo output.")] = Path(
+        "demo-output"
+    ),
+    lang: Annotated[str, typer.Option(help="Reader's language.")] = "fr",
+) -> None:
+    """Transcode and translate the bundled Portuguese Patient Summary, render HTML and PDF."""
+    from ncpeh.cli._demo import run_demo
+
+    run_demo(out, lang, get_settings())
 
 
 def main() -> None:

@@ -21,6 +21,13 @@ from ncpeh.documents._cda import (
     document_kind_or_raise,
     element_path,
 )
+from ncpeh.documents._validate import (
+    BASIC_PS_SECTIONS,
+    Finding,
+    SchemaError,
+    load_schema,
+    validate_document,
+)
 from ncpeh.documents._coded_elements import (
     CodedElementRule,
     CodedElementTable,
@@ -28,6 +35,7 @@ from ncpeh.documents._coded_elements import (
 )
 
 __all__ = [
+    "BASIC_PS_SECTIONS",
     "CDA_NAMESPACES",
     "EPSOS",
     "PHARM",
@@ -37,9 +45,13 @@ __all__ = [
     "DocumentError",
     "DocumentKind",
     "DocumentType",
+    "Finding",
+    "SchemaError",
     "UnknownDocumentTypeError",
     "WrongRootError",
     "coded_element_table",
     "document_kind_or_raise",
     "element_path",
+    "load_schema",
+    "validate_document",
 ]

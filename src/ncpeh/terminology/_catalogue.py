@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import orjson
 
 from ncpeh.errors import NcpehError
 from ncpeh.terminology.models import (
@@ -22,6 +26,17 @@ class TerminologyError(NcpehError):
 
 class CatalogueFormatError(TerminologyError):
     code = "terminology.format"
+
+
+@lru_cache(maxsize=1)
+def international_systems() -> dict[str, tuple[str, str]]:
+    """FHIR URI -> (OID, name) of the international code systems eHDSI pivots use.
+
+    Codes from these systems are already pivot codes; codes from any other system
+    are national and need a concept map to reach the MVC.
+    """
+    raw = resources.files("ncpeh.terminology").joinpath("data/systems.json").read_bytes()
+    return {s["url"]: (s["oid"], s["name"]) for s in orjson.loads(raw)["systems"]}
 
 
 def base_language(tag: str) -> str:
@@ -63,6 +78,7 @@ class Catalogue:
         "_maps",
         "_placeholder_codes",
         "_placeholder_systems",
+        "_pivot_systems",
         "_systems",
         "_url_to_oid",
         "_value_sets",
@@ -79,6 +95,7 @@ class Catalogue:
         self._maps: dict[tuple[str, str, str], ConceptMapping] = {}
         self._placeholder_systems: dict[str, Placeholder] = {}
         self._placeholder_codes: dict[tuple[str, str], Placeholder] = {}
+        self._pivot_systems: frozenset[str] = frozenset()
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -88,8 +105,13 @@ class Catalogue:
         value_sets: Iterable[ValueSet] = (),
         mappings: Iterable[ConceptMapping] = (),
         placeholders: Iterable[Placeholder] = (),
+        pivot_systems: Iterable[str] | None = None,
     ) -> Catalogue:
+        """Compile the index. ``pivot_systems`` (OIDs) defaults to the international ones."""
         cat = cls()
+        if pivot_systems is None:
+            pivot_systems = (oid for oid, _ in international_systems().values())
+        cat._pivot_systems = frozenset(pivot_systems)
         for cs in code_systems:
             cat._add_code_system(cs)
         for vs in value_sets:
@@ -161,6 +183,10 @@ class Catalogue:
         if hit is None and system not in self._systems:
             return table.get((self.system_oid(system), code))
         return hit
+
+    def is_pivot_system(self, system: str) -> bool:
+        """True for international systems whose codes need no national mapping."""
+        return self.system_oid(system) in self._pivot_systems
 
     def placeholder(self, system: str, code: str | None) -> Placeholder | None:
         """Why (system, code) is not a real concept, when the catalogue lists it so."""

@@ -247,7 +247,6 @@ def transcode(
     if not kind.type.transformable:
         report.skipped = "original clinical documents are never transcoded"
         return result
-    national = {m.source_system for m in catalogue.mappings if m.country == country.upper()}
     error_code = f"ERROR_{_ERROR_PREFIX[kind.type]}_MISSING_EXPECTED_MAPPING"
     outcomes = result.outcomes
     for item in _coded_elements(root, table):
@@ -286,20 +285,14 @@ def transcode(
             outcomes[el] = ElementOutcome(CodeStatus.TRANSCODED)
             continue
         placeholder = catalogue.placeholder(system, code)
-        known = catalogue.concept(system, code) is not None
-        if known and system not in national and placeholder is None:
-            report.unchanged += 1
-            outcomes[el] = ElementOutcome(CodeStatus.ORIGINAL)
-            continue
-        rule = table.match(el)
-        if rule is None and system not in national and placeholder is None:
-            # Not a listed coded element and not a national system: left as written.
+        if placeholder is None and catalogue.is_pivot_system(system):
+            # Already an international (pivot) code: nothing to transcode.
             report.unchanged += 1
             outcomes[el] = ElementOutcome(CodeStatus.ORIGINAL)
             continue
         reason = (
             placeholder.reason if placeholder is not None
-            else f"no {country.upper()} mapping to an MVC code"
+            else f"national code without a {country.upper()} mapping to an MVC code"
         )
         _unmapped(report, outcomes, item, table, kind, reason, on_missing_mapping)
     if report.unmapped:

@@ -21,7 +21,11 @@ from typing import Any
 
 import orjson
 
-from ncpeh.terminology._catalogue import Catalogue, CatalogueFormatError
+from ncpeh.terminology._catalogue import (
+    Catalogue,
+    CatalogueFormatError,
+    international_systems,
+)
 from ncpeh.terminology.models import (
     CodeSystem,
     Concept,
@@ -34,12 +38,6 @@ from ncpeh.terminology.models import (
 _OID_PREFIX = "urn:oid:"
 _MAX_FILE_BYTES = 256 * 1024 * 1024
 _Json = dict[str, Any]
-
-
-def _builtin_systems() -> dict[str, tuple[str, str]]:
-    """url -> (oid, name) for the well-known systems eHDSI uses."""
-    raw = resources.files("ncpeh.terminology").joinpath("data/systems.json").read_bytes()
-    return {s["url"]: (s["oid"], s["name"]) for s in orjson.loads(raw)["systems"]}
 
 
 def demo_catalogue_dir() -> Path:
@@ -142,7 +140,7 @@ class _Resolver:
 
 def catalogue_from_resources(sources: Iterable[_Source]) -> Catalogue:
     """Compile resources into a :class:`Catalogue` (two passes: systems first)."""
-    builtin = _builtin_systems()
+    builtin = international_systems()
     code_systems: list[CodeSystem] = []
     url_to_oid: dict[str, str] = {}
     later: list[_Source] = []
