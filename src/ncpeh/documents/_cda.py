@@ -123,7 +123,8 @@ def element_path(el: etree._Element) -> str:
         if parent is None:
             parts.append(name)
         else:
-            same = [c for c in parent.iterchildren(node.tag)]
-            parts.append(f"{name}[{same.index(node) + 1}]" if len(same) > 1 else name)
+            index = 1 + sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+            ambiguous = index > 1 or next(node.itersiblings(node.tag), None) is not None
+            parts.append(f"{name}[{index}]" if ambiguous else name)
         node = parent
     return "/" + "/".join(reversed(parts))

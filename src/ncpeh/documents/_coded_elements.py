@@ -24,12 +24,13 @@ class _Step:
     templates: tuple[str, ...]
     attrs: tuple[tuple[str, str], ...]
     child_code: str | None
+    suffix: str = ""
 
     def matches(self, el: etree._Element) -> bool:
         tag = el.tag
         if not isinstance(tag, str):
             return False
-        if tag.rpartition("}")[2] != self.name:
+        if not (tag.endswith(self.suffix) or tag == self.name):
             return False
         for key, value in self.attrs:
             if el.get(key) != value:
@@ -89,7 +90,8 @@ def _parse_step(text: str) -> _Step:
             attrs.append((key, value))
         else:
             raise ValueError(f"bad coded-element predicate: [{pred}]")
-    return _Step(m.group(1), tuple(templates), tuple(attrs), child_code)
+    name = m.group(1)
+    return _Step(name, tuple(templates), tuple(attrs), child_code, "}" + name)
 
 
 def _parse_rule(raw: dict[str, object]) -> CodedElementRule:
