@@ -1,0 +1,35 @@
+"""The public surface is explicit, and the core stays free of web, DB and HTTP code."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+PACKAGES = ["ncpeh.xmlsafe", "ncpeh.terminology", "ncpeh.documents", "ncpeh.transform"]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_all_names_exist_and_are_public(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = module.__all__
+    assert sorted(exported) == sorted(set(exported))
+    for item in exported:
+        assert hasattr(module, item), f"{name}.{item} missing"
+    public = {k for k, v in vars(module).items()
+              if not k.startswith("_") and not isinstance(v, type(importlib))}
+    assert public <= set(exported), f"not in __all__: {sorted(public - set(exported))}"
+
+
+def test_core_never_imports_web_db_or_http() -> None:
+    code = (
+        "import sys, ncpeh.transform, ncpeh.terminology, ncpeh.documents, ncpeh.xmlsafe\n"
+        "bad = [m for m in ('httpx', 'sqlalchemy', 'starlette', 'fastapi', 'uvicorn', "
+        "'psycopg', 'alembic', 'typer', 'jinja2') if m in sys.modules]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == ""
