@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from lxml import etree
 
@@ -9,6 +11,7 @@ from ncpeh.documents._cda import V3, DocumentType, document_kind_or_raise, eleme
 from ncpeh.documents._coded_elements import CodedElementTable, coded_element_table
 from ncpeh.errors import NcpehError
 from ncpeh.terminology import Catalogue
+from ncpeh.xmlsafe import element_xpath
 
 _TPL_SECTION = "1.3.6.1.4.1.12559.11.10.1.3.1.2."
 #: The five basic PS sections that must be present or carry a reason
@@ -25,7 +28,7 @@ _Q_CODE = f"{{{V3}}}code"
 _Q_ENTRY = f"{{{V3}}}entry"
 _Q_TEMPLATE = f"{{{V3}}}templateId"
 _Q_TEXT = f"{{{V3}}}text"
-_CODED = etree.XPath("//*[@codeSystem]")
+_CODED = element_xpath("//*[@codeSystem]")
 
 
 class SchemaError(NcpehError):
@@ -85,7 +88,8 @@ def validate_document(
         findings.append(Finding("warning", "document-template",
                                 "no eHDSI document templateId (1.3.6.1.4.1.12559.11.10.1.3.1.1.x)"))
     if schema is not None and not schema.validate(tree):
-        for err in list(schema.error_log)[:50]:
+        log = cast(Iterable[etree._LogEntry], schema.error_log)
+        for err in list(log)[:50]:
             findings.append(Finding("error", "xsd", err.message, f"line {err.line}"))
     if kind.level == 3 and kind.type is DocumentType.PATIENT_SUMMARY:
         findings.extend(_basic_sections(root))
@@ -111,9 +115,11 @@ def validate_document(
     for rule in table.rules:
         if rule.usage_for(kind.type) != "R" or not rule.absolute:
             continue
-        node = root
+        node: etree._Element = root
         for step in rule.steps[1:]:
-            found = next((c for c in node.iterchildren() if step.matches(c)), None)
+            found: etree._Element | None = next(
+                (c for c in node.iterchildren() if step.matches(c)), None
+            )
             if found is None:
                 findings.append(Finding("error", "required-element",
                                         f"required coded element {rule.path} is missing"))
@@ -135,15 +141,15 @@ def _basic_sections(root: etree._Element) -> list[Finding]:
             found.setdefault(code.get("code", ""), section)
     out: list[Finding] = []
     for loinc, title in BASIC_PS_SECTIONS.items():
-        section = found.get(loinc)
-        if section is None:
+        present = found.get(loinc)
+        if present is None:
             out.append(Finding("error", "basic-section",
                                 f"basic Patient Summary section {title} ({loinc}) is missing "
                                 "(ERROR_PS_MISSING_BASIC_SECTIONS)"))
-        elif section.find(_Q_ENTRY) is None and section.get("nullFlavor") is None:
-            text = section.find(_Q_TEXT)
-            if text is None or not "".join(text.itertext()).strip():
+        elif present.find(_Q_ENTRY) is None and present.get("nullFlavor") is None:
+            text = present.find(_Q_TEXT)
+            if text is None or not "".join(str(t) for t in text.itertext()).strip():
                 out.append(Finding("warning", "basic-section",
                                     f"section {title} ({loinc}) has no entries and no reason",
-                                    element_path(section)))
+                                    element_path(present)))
     return out

@@ -29,6 +29,7 @@ from ncpeh.transform.models import (
     TransformReport,
     TransformResult,
 )
+from ncpeh.xmlsafe import element_xpath
 
 _Q_TRANSLATION = f"{{{V3}}}translation"
 _XSI_TYPE = f"{{{XSI}}}type"
@@ -37,7 +38,7 @@ _CODING_ATTRS = ("code", "codeSystem", "codeSystemName", "codeSystemVersion", "d
 #: (restriction of CE with empty content), CS and CV.
 _NO_TRANSLATION_SLOT_NAMES = frozenset({"event", "statusCode", "languageCode", "realmCode"})
 _NO_TRANSLATION_SLOT_TYPES = frozenset({"CV", "CS", "CO"})
-_CANDIDATES = etree.XPath("//*[@codeSystem or @nullFlavor]")
+_CANDIDATES = element_xpath("//*[@codeSystem or @nullFlavor]")
 
 MissingMappingPolicy = Literal["withhold", "flag"]
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from lxml import etree
 
@@ -120,7 +122,8 @@ def parse_xml(
     except ValueError as exc:  # e.g. unicode strings with an encoding declaration
         raise XmlMalformedError(f"{source}: not an XML document: {exc}") from None
     docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    has_dtd = docinfo.internalDTD is not None or docinfo.externalDTD is not None
+    if getattr(docinfo, "doctype", "") or has_dtd:
         raise XmlForbiddenError(
             f"{source}: DOCTYPE declarations are not accepted (DTDs and entities are refused)"
         )
@@ -145,3 +148,13 @@ def parse_xml_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._
 def serialize_xml(tree: etree._ElementTree | etree._Element) -> bytes:
     """Serialise with an XML declaration in UTF-8, preserving everything else."""
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def element_xpath(expression: str) -> Callable[[etree._Element], list[etree._Element]]:
+    """Compile an XPath that selects elements once; calls return a typed list."""
+    compiled = etree.XPath(expression)
+
+    def run(node: etree._Element) -> list[etree._Element]:
+        return cast(list[etree._Element], compiled(node))
+
+    return run
