@@ -171,7 +171,8 @@ def cold_load(*args: str) -> dict[str, float]:
                              text=True, check=True).stdout.split()
         runs.append(out)
     load = statistics.median(float(r[0]) for r in runs)
-    return {"load_s": round(load, 3), "import_s": round(statistics.median(float(r[1]) for r in runs), 3),
+    imported = statistics.median(float(r[1]) for r in runs)
+    return {"load_s": round(load, 3), "import_s": round(imported, 3),
             "concepts": int(runs[0][2]), "max_rss_mb": round(int(runs[0][3]) / 1024, 1)}
 
 
