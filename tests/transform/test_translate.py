@@ -4,6 +4,7 @@ from lxml import etree
 
 from ncpeh.documents import V3
 from ncpeh.documents.models import CodeStatus
+from ncpeh.terminology import Catalogue, CodeSystem, Concept, Designation
 from ncpeh.transform import translate
 from ncpeh.xmlsafe import serialize_xml
 
@@ -130,3 +131,26 @@ def test_report_json_shape() -> None:
         assert key in data
     assert data["untranslated"][0].keys() >= {"xpath", "system", "code"}
     assert ICD10 in {u["system"] for u in data["untranslated"]}
+
+
+def test_known_misspelt_system_is_translated_through_its_alias_and_reported() -> None:
+    from ncpeh.terminology import Placeholder
+
+    good = "1.3.6.1.4.1.19376.1.5.3.2"
+    bad = "1.3.5.1.4.1.19376.1.5.3.2"
+    base = catalogue()
+    cat = Catalogue.build(
+        [*base.code_systems,
+         CodeSystem(good, f"urn:oid:{good}", "IHEActCode", concepts=(
+             Concept(good, "IMMUNIZ", "Immunization", (Designation("fr", "Vaccination"),)),))],
+        placeholders=[Placeholder(bad, None, f"misspelt OID of {good}", alias_of=good)],
+    )
+    body = f'<component><section><code code="IMMUNIZ" codeSystem="{bad}"/></section></component>'
+    tree = parse(ps(body))
+    result = translate(tree, catalogue=cat, language="fr")
+    code = tree.find(".//h:section/h:code", NS)
+    assert code is not None
+    assert code.get("displayName") == "Vaccination" and code.get("codeSystem") == bad
+    [aliased] = result.report.aliased
+    assert aliased.reason == f"misspelt OID of {good}"
+    assert result.report.untranslated == []

@@ -74,8 +74,12 @@ class Placeholder:
     """A (codeSystem, code) seen in real documents that is not a real concept.
 
     ``code`` is ``None`` when the whole code system value is a placeholder.
+    ``alias_of`` names the real code system when the value is a known misspelling
+    of it (e.g. ``1.3.5.1.4.1.19376.1.5.3.2`` for IHE's ``1.3.6.1.4.1.19376.1.5.3.2``):
+    translation then reads the real system and reports the correction.
     """
 
     system: str
     code: str | None
     reason: str
+    alias_of: str | None = None

@@ -196,6 +196,12 @@ def translate(
             continue
         term = term_of(system, code, language)
         if term is None:
+            placeholder = catalogue.placeholder(system, code)
+            if placeholder is not None and placeholder.alias_of is not None:
+                term = term_of(placeholder.alias_of, code, language)
+                if term is not None:
+                    report.aliased.append(_ref(item, placeholder.reason, table.match(el), kind))
+        if term is None:
             reason = _untranslated_reason(catalogue, system, code, language)
             report.untranslated.append(_ref(item, reason, table.match(el), kind))
             outcomes[el] = ElementOutcome(CodeStatus.UNTRANSLATED, reason)

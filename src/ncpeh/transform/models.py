@@ -64,6 +64,8 @@ class TransformReport:
     unmapped: list[CodedElementRef] = field(default_factory=list)
     #: display names replaced where the data type has no slot for a translation (EIVL event)
     replaced_displays: list[CodedElementRef] = field(default_factory=list)
+    #: translated through a known misspelling of a code system OID (code system left as is)
+    aliased: list[CodedElementRef] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     skipped: str | None = None
@@ -91,6 +93,7 @@ class TransformReport:
             untranslated=[r.to_json() for r in self.untranslated],
             unmapped=[r.to_json() for r in self.unmapped],
             replaced_displays=[r.to_json() for r in self.replaced_displays],
+            aliased=[r.to_json() for r in self.aliased],
             errors=self.errors,
             warnings=self.warnings,
         )

@@ -236,10 +236,12 @@ def _placeholders(res: _Json, where: str) -> Iterator[Placeholder]:
         if not isinstance(p, dict):
             raise CatalogueFormatError(f"{here}: expected an object")
         code = p.get("code")
+        alias = p.get("alias_of")
         yield Placeholder(
             _str(p, "codeSystem", here),
             code if isinstance(code, str) else None,
             _str(p, "reason", here),
+            alias if isinstance(alias, str) and alias else None,
         )
 
 
