@@ -15,19 +15,22 @@ pypdf = pytest.importorskip("pypdf")
 
 
 def test_pdf_has_the_patient_and_french_labels_on_every_page() -> None:
-    view = load("ep_epsos.xml")
+    view = load("ps_pivot.xml")
     pdf = render_pdf(
         view, language="fr", generated_by="NCPeH-FR", generated_at=datetime(2026, 3, 7, tzinfo=UTC)
     )
     assert pdf.startswith(b"%PDF")
     reader = pypdf.PdfReader(BytesIO(pdf))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    assert "TESTI, Matti" in text
-    assert "Prescription électronique" in text
+    assert "TESTE, Maria Joana" in text
+    assert "Synthèse médicale du patient" in text and "Allergies et intolérances" in text
+    assert len(reader.pages) >= 2
     assert "Page 1 sur" in text
     assert "Traduit par NCPeH-FR" in text
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/Lang"] == "fr"  # tagged, language declared
     for page in reader.pages:  # the running header repeats the patient on each page
-        assert "TESTI, Matti" in page.extract_text()
+        assert "TESTE, Maria Joana" in page.extract_text()
 
 
 def test_missing_weasyprint_gives_a_helpful_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -70,7 +70,7 @@ def _packages(ctx: Context, material: etree._Element) -> list[EntryField]:
             fields.append(EntryField(N_("Package"), form))
         fields += field_if(N_("Package size"), _package_size(ctx, content))
         name = text_content(child(pkg, "name"))
-        fields += field_if(N_("Package name"), name, original_language=True)
+        fields += field_if(N_("Package name"), name)  # a proper name, not prose
         node = pkg
     return fields
 
