@@ -121,7 +121,7 @@ def bench_transcode_translate() -> list[dict[str, object]]:
 
 
 def bench_render() -> dict[str, object]:
-    from ncpeh.documents._view import extract_view
+    from ncpeh.documents import extract_view
 
     from ncpeh.render import render_html
     from ncpeh.terminology import load_catalogue

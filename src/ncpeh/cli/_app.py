@@ -122,7 +122,7 @@ def render(
     """Render a document for a health professional, translated into LANG."""
     if (html is None) == (pdf is None):
         raise fail("give exactly one of --html OUT or --pdf OUT")
-    from ncpeh.documents._view import extract_view
+    from ncpeh.documents import extract_view
     from ncpeh.render import render_html, render_pdf
     from ncpeh.transform import translate as run
 

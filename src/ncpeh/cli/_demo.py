@@ -17,7 +17,7 @@ from ncpeh.xmlsafe import parse_xml_file, serialize_xml
 
 
 def run_demo(out: Path, lang: str, settings: Settings) -> None:
-    from ncpeh.documents._view import extract_view
+    from ncpeh.documents import extract_view
     from ncpeh.render import RenderError, render_html, render_pdf
     from ncpeh.transform import transcode, translate
 

@@ -21,6 +21,11 @@ from ncpeh.documents._cda import (
     document_kind_or_raise,
     element_path,
 )
+from ncpeh.documents._coded_elements import (
+    CodedElementRule,
+    CodedElementTable,
+    coded_element_table,
+)
 from ncpeh.documents._validate import (
     BASIC_PS_SECTIONS,
     Finding,
@@ -28,11 +33,7 @@ from ncpeh.documents._validate import (
     load_schema,
     validate_document,
 )
-from ncpeh.documents._coded_elements import (
-    CodedElementRule,
-    CodedElementTable,
-    coded_element_table,
-)
+from ncpeh.documents._view import extract_view
 
 __all__ = [
     "BASIC_PS_SECTIONS",
@@ -52,6 +53,7 @@ __all__ = [
     "coded_element_table",
     "document_kind_or_raise",
     "element_path",
+    "extract_view",
     "load_schema",
     "validate_document",
 ]
