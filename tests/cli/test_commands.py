@@ -64,3 +64,19 @@ def test_render_needs_exactly_one_output(tmp_path: Path) -> None:
     result = runner.invoke(app, ["render", str(src), "--lang", "fr"])
     assert result.exit_code == 2
     assert "exactly one of --html" in result.stderr
+
+
+def test_outputs_get_normal_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    src = tmp_path / "ps.xml"
+    src.write_bytes(ps())
+    out = tmp_path / "fr.xml"
+    old = os.umask(0o022)
+    try:
+        result = runner.invoke(app, ["translate", str(src), "--to", "fr", "-o", str(out)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644

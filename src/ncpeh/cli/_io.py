@@ -45,6 +45,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise fail(f"{path}: cannot write: {exc.strerror}") from None
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; outputs get normal permissions
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
