@@ -6,7 +6,7 @@ the catalogue is checked on its own terms:
 - the JSON is what ``tools/demo_catalogue/build.py`` generates from its TSV tables;
 - every concept has English, French, Norwegian Bokmål and Portuguese designations;
 - value sets and concept maps point at concepts that exist;
-- the friendly fixtures ``tests/data/friendly/{FR,PT}-PS-friendly.xml`` are fully covered:
+- the friendly fixtures ``src/ncpeh/samples/{FR,PT}-PS-friendly.xml`` are fully covered:
   every national code is mapped to an MVC concept and every other code is a concept with
   fr and nb designations;
 - (conformance, with the third-party corpus beside the repository) every real
@@ -32,7 +32,7 @@ from lxml import etree
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "src" / "ncpeh" / "terminology" / "data" / "demo"
 BUILD = REPO / "tools" / "demo_catalogue" / "build.py"
-FRIENDLY = REPO / "tests" / "data" / "friendly"
+FRIENDLY = REPO / "src" / "ncpeh" / "samples"
 CORPUS = REPO / ".." / "shared" / "conformance"
 
 LANGUAGES = ("en", "fr", "nb", "pt")

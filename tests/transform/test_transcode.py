@@ -68,3 +68,16 @@ def test_transcode_then_translate_builds_the_three_level_chain() -> None:
         chain.append((node.get("code"), node.get("displayName")))
         node = node.find("h:translation", NS)
     assert chain == [("J45", "Asthme"), ("J45", "Asthma"), ("493", "Asma")]
+
+
+def test_pivot_code_with_national_display_gets_the_english_term() -> None:
+    body = ('<component><section><code code="11450-4" codeSystem="2.16.840.1.113883.6.1" '
+            'displayName="Problemas"/></section></component>')
+    tree = parse(ps(body))
+    result = transcode(tree, catalogue=catalogue(), country="PT")
+    code = tree.find(".//h:section/h:code", NS)
+    assert code is not None
+    assert code.get("displayName") == "Problem list"
+    kept = code.find("h:translation", NS)
+    assert kept is not None and kept.get("displayName") == "Problemas"
+    assert result.report.english_displays == 1

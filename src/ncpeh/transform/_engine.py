@@ -293,7 +293,16 @@ def transcode(
             continue
         placeholder = catalogue.placeholder(system, code)
         if placeholder is None and catalogue.is_pivot_system(system):
-            # Already an international (pivot) code: nothing to transcode.
+            # Already an international (pivot) code: the code stays; the pivot carries
+            # the English term, the national-language display is kept as translation.
+            english = catalogue.term(system, code, PIVOT_LANGUAGE)
+            current = el.get("displayName")
+            if english and current is not None and current != english and (
+                _has_translation_slot(el, item.local)
+            ):
+                _push_translation(el)
+                el.set("displayName", english)
+                report.english_displays += 1
             report.unchanged += 1
             outcomes[el] = ElementOutcome(CodeStatus.ORIGINAL)
             continue

@@ -59,6 +59,8 @@ class TransformReport:
     translated: int = 0
     transcoded: int = 0
     unchanged: int = 0
+    #: transcode: pivot codes whose national-language display became the English term
+    english_displays: int = 0
     no_information: int = 0
     untranslated: list[CodedElementRef] = field(default_factory=list)
     unmapped: list[CodedElementRef] = field(default_factory=list)
@@ -87,6 +89,7 @@ class TransformReport:
         else:
             out["country"] = self.country
             out["transcoded"] = self.transcoded
+            out["english_displays"] = self.english_displays
         out.update(
             unchanged=self.unchanged,
             no_information=self.no_information,
