@@ -71,6 +71,21 @@ class _Coded:
     code: str | None
 
 
+_TAG_CACHE: dict[str, str | None] = {}
+
+
+def _coded_local_name(tag: str) -> str | None:
+    """Local name when ``tag`` can be a coded element (CDA namespace, not translation)."""
+    try:
+        return _TAG_CACHE[tag]
+    except KeyError:
+        ns, local = _local(tag)
+        result = local if ns in CDA_NAMESPACES and local != "translation" else None
+        if len(_TAG_CACHE) < 4096:
+            _TAG_CACHE[tag] = result
+        return result
+
+
 def _coded_elements(root: etree._Element, table: CodedElementTable) -> Iterator[_Coded]:
     """Every coded element once, in document order, never a ``translation`` child."""
     leaves = table.leaf_names
@@ -78,8 +93,8 @@ def _coded_elements(root: etree._Element, table: CodedElementTable) -> Iterator[
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        ns, local = _local(tag)
-        if ns not in CDA_NAMESPACES or local == "translation":
+        local = _coded_local_name(tag)
+        if local is None:
             continue
         system = el.get("codeSystem")
         if system is None:
@@ -106,17 +121,13 @@ def _push_translation(el: etree._Element) -> None:
     outermost = most recent. The new child goes last, where CD's content model
     (originalText, qualifier*, translation*) puts translations.
     """
-    tr = etree.Element(_Q_TRANSLATION)
-    for attr in _CODING_ATTRS:
-        value = el.get(attr)
-        if value is not None:
-            tr.set(attr, value)
-    for child in list(el):
-        tag = child.tag
-        if isinstance(tag, str) and _local(tag)[1] == "translation":
-            tr.append(child)
-    prev = el[-1] if len(el) else None
-    el.append(tr)
+    attrib = el.attrib
+    values = {a: attrib[a] for a in _CODING_ATTRS if a in attrib}
+    earlier = [c for c in el if isinstance(c.tag, str) and c.tag.endswith("}translation")]
+    tr = etree.SubElement(el, _Q_TRANSLATION, values)
+    for child in earlier:
+        tr.append(child)
+    prev = tr.getprevious()
     # Pretty-printed input stays tidy: the new child takes the closing indentation
     # and the previous last child the children's indentation.
     if prev is not None and prev.tail is not None and not prev.tail.strip():
