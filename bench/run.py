@@ -54,8 +54,11 @@ def machine() -> dict[str, object]:
     except OSError:
         pass
     return {
-        "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-        "lxml": ".".join(map(str, etree.LXML_VERSION)), "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "lxml": ".".join(map(str, etree.LXML_VERSION)),
+        "platform": platform.platform(),
     }
 
 
@@ -72,8 +75,9 @@ def bench_translate() -> dict[str, object]:
         data = path.read_bytes()
 
         def bare(data: bytes = data) -> bytes:
-            return etree.tostring(etree.fromstring(data, bare_parser), xml_declaration=True,
-                                  encoding="UTF-8")
+            return etree.tostring(
+                etree.fromstring(data, bare_parser), xml_declaration=True, encoding="UTF-8"
+            )
 
         def full(data: bytes = data, lang: str = "fr") -> bytes:
             tree = parse_xml(data)
@@ -82,12 +86,22 @@ def bench_translate() -> dict[str, object]:
 
         floor = median_ms(bare)
         fr = median_ms(full)
-        rows.append({"file": f"{path.parent.name}/{path.name}", "kb": round(len(data) / 1024, 1),
-                     "parse_serialize_ms": round(floor, 3), "translate_ms": round(fr, 3),
-                     "ratio": round(fr / floor, 2)})
+        rows.append(
+            {
+                "file": f"{path.parent.name}/{path.name}",
+                "kb": round(len(data) / 1024, 1),
+                "parse_serialize_ms": round(floor, 3),
+                "translate_ms": round(fr, 3),
+                "ratio": round(fr / floor, 2),
+            }
+        )
     ratios = [r["ratio"] for r in rows]
-    return {"documents": rows, "median_ratio": round(statistics.median(ratios), 2),
-            "max_ratio": max(ratios), "min_ratio": min(ratios)}
+    return {
+        "documents": rows,
+        "median_ratio": round(statistics.median(ratios), 2),
+        "max_ratio": max(ratios),
+        "min_ratio": min(ratios),
+    }
 
 
 def bench_transcode_translate() -> list[dict[str, object]]:
@@ -115,14 +129,19 @@ def bench_transcode_translate() -> list[dict[str, object]]:
 
         floor = median_ms(bare)
         t = median_ms(full)
-        out.append({"file": name, "parse_serialize_ms": round(floor, 3),
-                    "transcode_translate_ms": round(t, 3), "ratio": round(t / floor, 2)})
+        out.append(
+            {
+                "file": name,
+                "parse_serialize_ms": round(floor, 3),
+                "transcode_translate_ms": round(t, 3),
+                "ratio": round(t / floor, 2),
+            }
+        )
     return out
 
 
 def bench_render() -> dict[str, object]:
     from ncpeh.documents import extract_view
-
     from ncpeh.render import render_html
     from ncpeh.terminology import load_catalogue
     from ncpeh.transform import translate
@@ -137,18 +156,32 @@ def bench_render() -> dict[str, object]:
         floor = median_ms(lambda data=data: etree.fromstring(data))
 
         def html(result: object = result) -> str:
-            view = extract_view(result.tree, display_language="fr",  # type: ignore[attr-defined]
-                                outcomes=result.outcomes)  # type: ignore[attr-defined]
+            view = extract_view(
+                result.tree,
+                display_language="fr",  # type: ignore[attr-defined]
+                outcomes=result.outcomes,
+            )  # type: ignore[attr-defined]
             return render_html(view, language="fr")
 
         t = median_ms(html)
-        rows.append({"file": path.name, "render_ms": round(t, 3), "parse_ms": round(floor, 3),
-                     "ratio_to_parse": round(t / floor, 2)})
+        rows.append(
+            {
+                "file": path.name,
+                "render_ms": round(t, 3),
+                "parse_ms": round(floor, 3),
+                "ratio_to_parse": round(t / floor, 2),
+            }
+        )
     times = [r["render_ms"] for r in rows]
-    return {"documents": rows, "median_ms": round(statistics.median(times), 2),
-            "max_ms": max(times),
-            "speedup_vs_saxon_display_tool_110_280ms": [round(110 / max(times), 1),
-                                                        round(280 / statistics.median(times), 1)]}
+    return {
+        "documents": rows,
+        "median_ms": round(statistics.median(times), 2),
+        "max_ms": max(times),
+        "speedup_vs_saxon_display_tool_110_280ms": [
+            round(110 / max(times), 1),
+            round(280 / statistics.median(times), 1),
+        ],
+    }
 
 
 _COLD = """
@@ -167,34 +200,73 @@ print(t2 - t1, t1 - t0, cat.concept_count, resource.getrusage(resource.RUSAGE_SE
 def cold_load(*args: str) -> dict[str, float]:
     runs = []
     for _ in range(3):
-        out = subprocess.run([sys.executable, "-c", _COLD, *args], capture_output=True,
-                             text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", _COLD, *args], capture_output=True, text=True, check=True
+        ).stdout.split()
         runs.append(out)
     load = statistics.median(float(r[0]) for r in runs)
     imported = statistics.median(float(r[1]) for r in runs)
-    return {"load_s": round(load, 3), "import_s": round(imported, 3),
-            "concepts": int(runs[0][2]), "max_rss_mb": round(int(runs[0][3]) / 1024, 1)}
+    return {
+        "load_s": round(load, 3),
+        "import_s": round(imported, 3),
+        "concepts": int(runs[0][2]),
+        "max_rss_mb": round(int(runs[0][3]) / 1024, 1),
+    }
 
 
 def generate_catalogue(directory: Path, concepts: int = 100_000) -> None:
     """A synthetic 100k-concept FHIR CodeSystem with 4 designations each, plus a map."""
-    cs = {"resourceType": "CodeSystem", "url": "urn:oid:1.2.3.4.99", "name": "Synthetic",
-          "status": "active", "content": "complete",
-          "identifier": [{"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.3.4.99"}],
-          "concept": [{"code": f"C{i:06d}", "display": f"Synthetic concept {i}",
-                       "designation": [{"language": lg, "value": f"{lg} concept {i}"}
-                                       for lg in ("en", "fr", "nb", "pt")]}
-                      for i in range(concepts)]}
+    cs = {
+        "resourceType": "CodeSystem",
+        "url": "urn:oid:1.2.3.4.99",
+        "name": "Synthetic",
+        "status": "active",
+        "content": "complete",
+        "identifier": [{"system": "urn:ietf:rfc:3986", "value": "urn:oid:1.2.3.4.99"}],
+        "concept": [
+            {
+                "code": f"C{i:06d}",
+                "display": f"Synthetic concept {i}",
+                "designation": [
+                    {"language": lg, "value": f"{lg} concept {i}"}
+                    for lg in ("en", "fr", "nb", "pt")
+                ],
+            }
+            for i in range(concepts)
+        ],
+    }
     (directory / "CodeSystem-synthetic.json").write_text(json.dumps(cs))
-    vs = {"resourceType": "ValueSet", "url": "urn:x:vs", "compose": {"include": [
-        {"system": "urn:oid:1.2.3.4.99", "concept": [{"code": f"C{i:06d}"}
-                                                     for i in range(0, concepts, 2)]}]}}
+    vs = {
+        "resourceType": "ValueSet",
+        "url": "urn:x:vs",
+        "compose": {
+            "include": [
+                {
+                    "system": "urn:oid:1.2.3.4.99",
+                    "concept": [{"code": f"C{i:06d}"} for i in range(0, concepts, 2)],
+                }
+            ]
+        },
+    }
     (directory / "ValueSet-synthetic.json").write_text(json.dumps(vs))
-    cm = {"resourceType": "ConceptMap", "url": "urn:x:cm",
-          "jurisdiction": [{"coding": [{"system": "urn:iso:std:iso:3166", "code": "PT"}]}],
-          "group": [{"source": "urn:oid:9.9.9", "target": "urn:oid:1.2.3.4.99", "element": [
-              {"code": f"N{i}", "target": [{"code": f"C{i:06d}", "equivalence": "equivalent"}]}
-              for i in range(0, concepts, 4)]}]}
+    cm = {
+        "resourceType": "ConceptMap",
+        "url": "urn:x:cm",
+        "jurisdiction": [{"coding": [{"system": "urn:iso:std:iso:3166", "code": "PT"}]}],
+        "group": [
+            {
+                "source": "urn:oid:9.9.9",
+                "target": "urn:oid:1.2.3.4.99",
+                "element": [
+                    {
+                        "code": f"N{i}",
+                        "target": [{"code": f"C{i:06d}", "equivalence": "equivalent"}],
+                    }
+                    for i in range(0, concepts, 4)
+                ],
+            }
+        ],
+    }
     (directory / "ConceptMap-synthetic.json").write_text(json.dumps(cm))
 
 
@@ -202,8 +274,10 @@ def main() -> None:
     results: dict[str, object] = {"machine": machine(), "repeat": REPEAT}
     if CORPUS.is_dir():
         results["translate"] = tr = bench_translate()
-        print(f"translate ÷ parse+serialize: median {tr['median_ratio']}×, "
-              f"range {tr['min_ratio']}–{tr['max_ratio']}× over {len(tr['documents'])} docs")
+        print(
+            f"translate ÷ parse+serialize: median {tr['median_ratio']}×, "
+            f"range {tr['min_ratio']}–{tr['max_ratio']}× over {len(tr['documents'])} docs"
+        )
         results["render_html"] = rh = bench_render()
         print(f"HTML render per PS: median {rh['median_ms']} ms, max {rh['max_ms']} ms")
     else:
@@ -212,13 +286,14 @@ def main() -> None:
     for row in tt:
         print(f"transcode+translate {row['file']}: {row['ratio']}× parse+serialize")
     results["catalogue_demo"] = cd = cold_load("demo")
-    print(f"demo catalogue cold load: {cd['load_s']} s ({cd['concepts']} concepts, "
-          f"max RSS {cd['max_rss_mb']} MB)")
+    print(
+        f"demo catalogue cold load: {cd['load_s']} s ({cd['concepts']} concepts, "
+        f"max RSS {cd['max_rss_mb']} MB)"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         generate_catalogue(Path(tmp))
         results["catalogue_100k"] = c100 = cold_load("none", tmp)
-    print(f"100k-concept catalogue cold load: {c100['load_s']} s "
-          f"(max RSS {c100['max_rss_mb']} MB)")
+    print(f"100k-concept catalogue cold load: {c100['load_s']} s (max RSS {c100['max_rss_mb']} MB)")
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")

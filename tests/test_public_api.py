@@ -18,8 +18,11 @@ def test_all_names_exist_and_are_public(name: str) -> None:
     assert sorted(exported) == sorted(set(exported))
     for item in exported:
         assert hasattr(module, item), f"{name}.{item} missing"
-    public = {k for k, v in vars(module).items()
-              if not k.startswith("_") and not isinstance(v, type(importlib))}
+    public = {
+        k
+        for k, v in vars(module).items()
+        if not k.startswith("_") and not isinstance(v, type(importlib))
+    }
     assert public <= set(exported), f"not in __all__: {sorted(public - set(exported))}"
 
 
@@ -30,6 +33,7 @@ def test_core_never_imports_web_db_or_http() -> None:
         "'psycopg', 'alembic', 'typer', 'jinja2') if m in sys.modules]\n"
         "print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""

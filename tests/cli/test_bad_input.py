@@ -16,13 +16,13 @@ runner = CliRunner()
 BAD_INPUTS = {
     "xxe": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
     "billion-laughs": b'<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><l>&b;</l>',
-    "quadratic": b'<!DOCTYPE q [<!ENTITY a "' + b"A" * 10_000 + b'">]><q>' + b"&a;" * 500
-    + b"</q>",
+    "quadratic": b'<!DOCTYPE q [<!ENTITY a "' + b"A" * 10_000 + b'">]><q>' + b"&a;" * 500 + b"</q>",
     "not-xml": b"%PDF-1.4 this is not XML",
     "truncated": ps()[:200],
     "wrong-root": b'<Bundle xmlns="http://hl7.org/fhir"/>',
-    "unknown-type": ps().replace(b"1.3.6.1.4.1.12559.11.10.1.3.1.1.3", b"1.2.3").replace(
-        b"60591-5", b"11111-1"),
+    "unknown-type": ps()
+    .replace(b"1.3.6.1.4.1.12559.11.10.1.3.1.1.3", b"1.2.3")
+    .replace(b"60591-5", b"11111-1"),
 }
 EXPECTED = {
     "xxe": "DOCTYPE declarations are not accepted",
@@ -69,8 +69,9 @@ def test_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["translate", str(tmp_path / "nope.xml"), "--to", "fr",
-                                 "-o", str(tmp_path / "o.xml")])
+    result = runner.invoke(
+        app, ["translate", str(tmp_path / "nope.xml"), "--to", "fr", "-o", str(tmp_path / "o.xml")]
+    )
     assert result.exit_code == 2
     assert "cannot read file" in result.stderr
 
@@ -80,7 +81,8 @@ def test_unwritable_output_leaves_nothing(tmp_path: Path) -> None:
     src.write_bytes(ps())
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = runner.invoke(app, ["translate", str(src), "--to", "fr",
-                                 "-o", str(blocker / "sub" / "o.xml")])
+    result = runner.invoke(
+        app, ["translate", str(src), "--to", "fr", "-o", str(blocker / "sub" / "o.xml")]
+    )
     assert result.exit_code == 2
     assert "cannot write" in result.stderr

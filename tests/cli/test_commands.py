@@ -16,8 +16,9 @@ def test_translate_writes_document_and_report(tmp_path: Path) -> None:
     src = tmp_path / "ps.xml"
     src.write_bytes(ps(problem("J45", display="Asthma")))
     out, rep = tmp_path / "fr.xml", tmp_path / "fr.json"
-    result = runner.invoke(app, ["translate", str(src), "--to", "fr", "-o", str(out),
-                                 "--report", str(rep)])
+    result = runner.invoke(
+        app, ["translate", str(src), "--to", "fr", "-o", str(out), "--report", str(rep)]
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(rep.read_text())
     assert report["language"] == "fr"
@@ -29,8 +30,9 @@ def test_transcode_withholds_unmapped_document(tmp_path: Path) -> None:
     src = tmp_path / "friendly.xml"
     src.write_bytes(ps(problem("ZZZ-1", NATIONAL, "Desconhecido")))
     out, rep = tmp_path / "pivot.xml", tmp_path / "r.json"
-    result = runner.invoke(app, ["transcode", str(src), "--country", "PT", "-o", str(out),
-                                 "--report", str(rep)])
+    result = runner.invoke(
+        app, ["transcode", str(src), "--country", "PT", "-o", str(out), "--report", str(rep)]
+    )
     assert result.exit_code == 3
     assert "ERROR_PS_MISSING_EXPECTED_MAPPING" in result.stderr
     assert not out.exists()
@@ -42,8 +44,10 @@ def test_transcode_flag_mode_writes_output(tmp_path: Path) -> None:
     src = tmp_path / "friendly.xml"
     src.write_bytes(ps(problem("ZZZ-1", NATIONAL, "Desconhecido")))
     out = tmp_path / "pivot.xml"
-    result = runner.invoke(app, ["transcode", str(src), "--country", "PT", "-o", str(out),
-                                 "--on-missing-mapping", "flag"])
+    result = runner.invoke(
+        app,
+        ["transcode", str(src), "--country", "PT", "-o", str(out), "--on-missing-mapping", "flag"],
+    )
     assert result.exit_code == 0, result.output
     assert b'nullFlavor="OTH"' in out.read_bytes()
 

@@ -53,8 +53,9 @@ def coded(tree: etree._ElementTree) -> int:
 
 def run(src: Path, lang: str, tmp_path: Path) -> tuple[bytes, dict[str, object]]:
     out, rep = tmp_path / f"{lang}.xml", tmp_path / f"{lang}.json"
-    result = runner.invoke(app, ["translate", str(src), "--to", lang, "-o", str(out),
-                                 "--report", str(rep)])
+    result = runner.invoke(
+        app, ["translate", str(src), "--to", lang, "-o", str(out), "--report", str(rep)]
+    )
     assert result.exit_code == 0, result.output
     return out.read_bytes(), json.loads(rep.read_text())
 
@@ -101,8 +102,9 @@ def test_at_least_95_percent_of_corpus_coded_elements_translated(
     assert isinstance(demo_catalogue, Catalogue)
     total = translated = 0
     for src in FILES:
-        report = translate(parse_xml(src.read_bytes()), catalogue=demo_catalogue,
-                           language=lang).report
+        report = translate(
+            parse_xml(src.read_bytes()), catalogue=demo_catalogue, language=lang
+        ).report
         total += report.coded_elements
         translated += report.translated
         listed = len(report.untranslated) + len(report.unmapped) + report.no_information

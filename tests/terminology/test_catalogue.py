@@ -22,11 +22,22 @@ GENDER_URL = "http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender"
 
 def code_system(url: str = GENDER_URL, oid: str | None = "2.16.840.1.113883.5.1") -> dict:
     res: dict = {
-        "resourceType": "CodeSystem", "url": url, "name": "Gender", "status": "active",
+        "resourceType": "CodeSystem",
+        "url": url,
+        "name": "Gender",
+        "status": "active",
         "content": "fragment",
-        "concept": [{"code": "F", "display": "Female", "designation": [
-            {"language": "fr-FR", "value": "Féminin"}, {"language": "nb", "value": "Kvinne"}],
-            "concept": [{"code": "F1", "display": "Child concept"}]}],
+        "concept": [
+            {
+                "code": "F",
+                "display": "Female",
+                "designation": [
+                    {"language": "fr-FR", "value": "Féminin"},
+                    {"language": "nb", "value": "Kvinne"},
+                ],
+                "concept": [{"code": "F1", "display": "Child concept"}],
+            }
+        ],
     }
     if oid:
         res["identifier"] = [{"system": "urn:ietf:rfc:3986", "value": f"urn:oid:{oid}"}]
@@ -39,9 +50,16 @@ def write(path: Path, data: object) -> Path:
 
 
 def test_language_fallbacks() -> None:
-    cs = CodeSystem("1.2", "urn:oid:1.2", "x", concepts=(
-        Concept("1.2", "a", "Alpha", (Designation("nb-NO", "Alfa"), Designation("fr", "Alpha-fr"))),
-    ))
+    cs = CodeSystem(
+        "1.2",
+        "urn:oid:1.2",
+        "x",
+        concepts=(
+            Concept(
+                "1.2", "a", "Alpha", (Designation("nb-NO", "Alfa"), Designation("fr", "Alpha-fr"))
+            ),
+        ),
+    )
     cat = Catalogue.build([cs])
     assert cat.term("1.2", "a", "nb-NO") == "Alfa"
     assert cat.term("1.2", "a", "nb") == "Alfa"
@@ -54,18 +72,33 @@ def test_language_fallbacks() -> None:
 
 def test_fhir_import_resolves_urls_to_oids(tmp_path: Path) -> None:
     write(tmp_path / "cs.json", code_system())
-    write(tmp_path / "vs.json", {
-        "resourceType": "ValueSet", "url": "http://terminology.ehdsi.eu/ValueSet/eHDSIAdministrativeGender",
-        "identifier": [{"value": "urn:oid:1.3.6.1.4.1.12559.11.10.1.3.1.42.34"}],
-        "compose": {"include": [{"system": GENDER_URL, "concept": [{"code": "F"}]}]},
-    })
-    write(tmp_path / "cm.json", {
-        "resourceType": "ConceptMap", "url": "urn:x",
-        "jurisdiction": [{"coding": [{"system": "urn:iso:std:iso:3166", "code": "PT"}]}],
-        "group": [{"source": "urn:oid:2.16.620.1", "target": GENDER_URL, "element": [
-            {"code": "2", "target": [{"code": "F", "equivalence": "equivalent"}]},
-            {"code": "9", "target": [{"equivalence": "unmatched"}]}]}],
-    })
+    write(
+        tmp_path / "vs.json",
+        {
+            "resourceType": "ValueSet",
+            "url": "http://terminology.ehdsi.eu/ValueSet/eHDSIAdministrativeGender",
+            "identifier": [{"value": "urn:oid:1.3.6.1.4.1.12559.11.10.1.3.1.42.34"}],
+            "compose": {"include": [{"system": GENDER_URL, "concept": [{"code": "F"}]}]},
+        },
+    )
+    write(
+        tmp_path / "cm.json",
+        {
+            "resourceType": "ConceptMap",
+            "url": "urn:x",
+            "jurisdiction": [{"coding": [{"system": "urn:iso:std:iso:3166", "code": "PT"}]}],
+            "group": [
+                {
+                    "source": "urn:oid:2.16.620.1",
+                    "target": GENDER_URL,
+                    "element": [
+                        {"code": "2", "target": [{"code": "F", "equivalence": "equivalent"}]},
+                        {"code": "9", "target": [{"equivalence": "unmatched"}]},
+                    ],
+                }
+            ],
+        },
+    )
     cat = load_catalogue([tmp_path], include_demo=False)
     assert cat.term("2.16.840.1.113883.5.1", "F", "fr") == "Féminin"
     assert cat.concept("2.16.840.1.113883.5.1", "F1") is not None
@@ -114,8 +147,20 @@ def test_cli_import_and_lookup(tmp_path: Path) -> None:
     result = runner.invoke(app, ["terminology", "import", str(src), "--into", str(store)])
     assert result.exit_code == 0, result.output
     assert "2 concepts" in result.stdout
-    result = runner.invoke(app, ["terminology", "lookup", GENDER_URL, "F", "--lang", "fr",
-                                 "--json", "--catalogue", str(store)])
+    result = runner.invoke(
+        app,
+        [
+            "terminology",
+            "lookup",
+            GENDER_URL,
+            "F",
+            "--lang",
+            "fr",
+            "--json",
+            "--catalogue",
+            str(store),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["designations"]["fr"] == "Féminin"
     result = runner.invoke(app, ["terminology", "import", str(tmp_path / "missing.json")])

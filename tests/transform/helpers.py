@@ -53,21 +53,50 @@ def catalogue(*, with_maps: bool = True) -> Catalogue:
         return Concept(system, code, en, tuple(ds))
 
     systems = [
-        CodeSystem(GENDER, "http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender",
-                   "AdministrativeGender",
-                   concepts=(c(GENDER, "F", "Female", "Féminin", "Kvinne"),
-                             c(GENDER, "M", "Male", "Masculin", "Mann"))),
-        CodeSystem(LOINC, "http://loinc.org", "LOINC",
-                   concepts=(c(LOINC, "60591-5", "Patient summary Document",
-                               "Synthèse médicale", "Pasientsammendrag"),
-                             c(LOINC, "11450-4", "Problem list", "Problèmes actifs", None))),
-        CodeSystem(ICD10, "http://hl7.org/fhir/sid/icd-10", "ICD-10",
-                   concepts=(c(ICD10, "J45", "Asthma", "Asthme", "Astma"),)),
-        CodeSystem(TIMING, "http://terminology.hl7.org/CodeSystem/v3-TimingEvent",
-                   "TimingEvent", concepts=(c(TIMING, "ACM", "before breakfast",
-                                              "avant le petit déjeuner", "før frokost"),)),
-        CodeSystem(NATIONAL, f"urn:oid:{NATIONAL}", "ICD9-CM Hospitais",
-                   concepts=(c(NATIONAL, "493", "Asma", None, None),)),
+        CodeSystem(
+            GENDER,
+            "http://terminology.hl7.org/CodeSystem/v3-AdministrativeGender",
+            "AdministrativeGender",
+            concepts=(
+                c(GENDER, "F", "Female", "Féminin", "Kvinne"),
+                c(GENDER, "M", "Male", "Masculin", "Mann"),
+            ),
+        ),
+        CodeSystem(
+            LOINC,
+            "http://loinc.org",
+            "LOINC",
+            concepts=(
+                c(
+                    LOINC,
+                    "60591-5",
+                    "Patient summary Document",
+                    "Synthèse médicale",
+                    "Pasientsammendrag",
+                ),
+                c(LOINC, "11450-4", "Problem list", "Problèmes actifs", None),
+            ),
+        ),
+        CodeSystem(
+            ICD10,
+            "http://hl7.org/fhir/sid/icd-10",
+            "ICD-10",
+            concepts=(c(ICD10, "J45", "Asthma", "Asthme", "Astma"),),
+        ),
+        CodeSystem(
+            TIMING,
+            "http://terminology.hl7.org/CodeSystem/v3-TimingEvent",
+            "TimingEvent",
+            concepts=(
+                c(TIMING, "ACM", "before breakfast", "avant le petit déjeuner", "før frokost"),
+            ),
+        ),
+        CodeSystem(
+            NATIONAL,
+            f"urn:oid:{NATIONAL}",
+            "ICD9-CM Hospitais",
+            concepts=(c(NATIONAL, "493", "Asma", None, None),),
+        ),
     ]
     maps = [ConceptMapping("PT", NATIONAL, "493", ICD10, "J45", "Asthma")] if with_maps else []
     return Catalogue.build(systems, mappings=maps)

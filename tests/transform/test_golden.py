@@ -32,9 +32,16 @@ def approve(name: str, actual: bytes) -> None:
         return
     expected = path.read_bytes()
     if expected != actual:
-        diff = "\n".join(difflib.unified_diff(
-            expected.decode().splitlines(), actual.decode().splitlines(),
-            "golden", "actual", lineterm="", n=2))
+        diff = "\n".join(
+            difflib.unified_diff(
+                expected.decode().splitlines(),
+                actual.decode().splitlines(),
+                "golden",
+                "actual",
+                lineterm="",
+                n=2,
+            )
+        )
         pytest.fail(f"{name} differs from golden:\n{diff[:4000]}")
 
 

@@ -34,7 +34,8 @@ def catalogue_for(draw: st.DrawFn, pairs: list[tuple[str, str, str | None]]) -> 
             target = draw(codes)
             maps.append(ConceptMapping("PT", system, code, ICD10, target, None))
             concepts.setdefault(ICD10, []).append(
-                Concept(ICD10, target, "Target", (Designation("fr", "Cible"),)))
+                Concept(ICD10, target, "Target", (Designation("fr", "Cible"),))
+            )
     systems = [CodeSystem(s, f"urn:oid:{s}", s, concepts=tuple(cs)) for s, cs in concepts.items()]
     return Catalogue.build(systems, mappings=maps)
 
@@ -44,8 +45,14 @@ def body(pairs: list[tuple[str, str, str | None]], nest: list[bool]) -> str:
     parts = []
     for (system, code, display), nested in zip(pairs, nest, strict=True):
         disp = "" if display is None else f' displayName="{escape(display)}"'
-        inner = (f'<originalText>o</originalText><translation code="n{escape(code)}" '
-                 'codeSystem="9.9.9" displayName="nat"/>') if nested else ""
+        inner = (
+            (
+                f'<originalText>o</originalText><translation code="n{escape(code)}" '
+                'codeSystem="9.9.9" displayName="nat"/>'
+            )
+            if nested
+            else ""
+        )
         parts.append(
             f'<component><section><entry><act classCode="ACT" moodCode="EVN">'
             f'<templateId root="{t}15"/><entryRelationship typeCode="SUBJ">'
@@ -61,8 +68,11 @@ def escape(text: str) -> str:
 
 
 def all_pairs(tree: etree._ElementTree) -> Counter[tuple[str, str]]:
-    return Counter((e.get("codeSystem", ""), e.get("code", "")) for e in tree.iter()
-                   if isinstance(e.tag, str) and e.get("codeSystem") is not None)
+    return Counter(
+        (e.get("codeSystem", ""), e.get("code", ""))
+        for e in tree.iter()
+        if isinstance(e.tag, str) and e.get("codeSystem") is not None
+    )
 
 
 def count_coded(tree: etree._ElementTree) -> int:
@@ -71,8 +81,10 @@ def count_coded(tree: etree._ElementTree) -> int:
         if not isinstance(e.tag, str):
             continue
         q = etree.QName(e)
-        if q.namespace in CDA_NAMESPACES and q.localname != "translation" and (
-            e.get("codeSystem") is not None or e.get("nullFlavor") == "OTH"
+        if (
+            q.namespace in CDA_NAMESPACES
+            and q.localname != "translation"
+            and (e.get("codeSystem") is not None or e.get("nullFlavor") == "OTH")
         ):
             n += 1
     return n
@@ -104,8 +116,15 @@ def test_transcode_then_translate_never_loses_a_coded_element(
         shown = el.get("displayName") if isinstance(el.tag, str) else None
         if shown is None or etree.QName(el).localname == "translation":
             continue
-        src = {d for _, _, d in pairs} | {"Female", "Patient summary Document", "English",
-                                          "Target", "Cible"}
+        src = {d for _, _, d in pairs} | {
+            "Female",
+            "Patient summary Document",
+            "English",
+            "Target",
+            "Cible",
+        }
         terms = {cat.term(s, c, lg) for s, c, _ in pairs for lg in (lang, "en")} | {
-            cat.term(ICD10, el.get("code", ""), lang), cat.term(ICD10, el.get("code", ""), "en")}
+            cat.term(ICD10, el.get("code", ""), lang),
+            cat.term(ICD10, el.get("code", ""), "en"),
+        }
         assert shown in src | terms

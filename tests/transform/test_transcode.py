@@ -19,7 +19,10 @@ def test_national_code_becomes_mvc_and_original_is_kept() -> None:
     kept = value.find("h:translation", NS)
     assert kept is not None
     assert (kept.get("code"), kept.get("codeSystem"), kept.get("displayName")) == (
-        "493", NATIONAL, "Asma")
+        "493",
+        NATIONAL,
+        "Asma",
+    )
     assert result.report.transcoded == 1
     assert not result.withheld
 
@@ -71,8 +74,10 @@ def test_transcode_then_translate_builds_the_three_level_chain() -> None:
 
 
 def test_pivot_code_with_national_display_gets_the_english_term() -> None:
-    body = ('<component><section><code code="11450-4" codeSystem="2.16.840.1.113883.6.1" '
-            'displayName="Problemas"/></section></component>')
+    body = (
+        '<component><section><code code="11450-4" codeSystem="2.16.840.1.113883.6.1" '
+        'displayName="Problemas"/></section></component>'
+    )
     tree = parse(ps(body))
     result = transcode(tree, catalogue=catalogue(), country="PT")
     code = tree.find(".//h:section/h:code", NS)

@@ -32,7 +32,7 @@ def test_translates_display_and_keeps_the_original_as_translation() -> None:
 def test_existing_translations_move_inside_the_new_one() -> None:
     gender = (
         f'<administrativeGenderCode code="F" codeSystem="{GENDER}" displayName="Female">'
-        '<originalText>F</originalText>'
+        "<originalText>F</originalText>"
         '<translation code="2" codeSystem="1.2.3.4.5" displayName="Feminino"/>'
         "</administrativeGenderCode>"
     )
@@ -140,9 +140,17 @@ def test_known_misspelt_system_is_translated_through_its_alias_and_reported() ->
     bad = "1.3.5.1.4.1.19376.1.5.3.2"
     base = catalogue()
     cat = Catalogue.build(
-        [*base.code_systems,
-         CodeSystem(good, f"urn:oid:{good}", "IHEActCode", concepts=(
-             Concept(good, "IMMUNIZ", "Immunization", (Designation("fr", "Vaccination"),)),))],
+        [
+            *base.code_systems,
+            CodeSystem(
+                good,
+                f"urn:oid:{good}",
+                "IHEActCode",
+                concepts=(
+                    Concept(good, "IMMUNIZ", "Immunization", (Designation("fr", "Vaccination"),)),
+                ),
+            ),
+        ],
         placeholders=[Placeholder(bad, None, f"misspelt OID of {good}", alias_of=good)],
     )
     body = f'<component><section><code code="IMMUNIZ" codeSystem="{bad}"/></section></component>'

@@ -24,15 +24,16 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <lolz>&lol3;</lolz>"""
 
 QUADRATIC = (
-    b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "' + b"A" * 50_000 + b'">]><q>'
-    + b"&a;" * 5_000 + b"</q>"
+    b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "'
+    + b"A" * 50_000
+    + b'">]><q>'
+    + b"&a;" * 5_000
+    + b"</q>"
 )
 
 EXTERNAL_DTD = b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "http://example.org/evil.dtd"><r/>'
 
-XINCLUDE = (
-    b'<r xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="/etc/passwd"/></r>'
-)
+XINCLUDE = b'<r xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="/etc/passwd"/></r>'
 
 
 @pytest.mark.parametrize(

@@ -66,9 +66,11 @@ def translate(
     if report is not None:
         write_json(report, result.report.to_json())
     r = result.report
-    echo(f"{output}: {r.translated}/{r.coded_elements} coded elements translated to {to}, "
-         f"{len(r.untranslated)} untranslated, {len(r.unmapped)} unmapped"
-         + (f" ({r.skipped})" if r.skipped else ""))
+    echo(
+        f"{output}: {r.translated}/{r.coded_elements} coded elements translated to {to}, "
+        f"{len(r.untranslated)} untranslated, {len(r.unmapped)} unmapped"
+        + (f" ({r.skipped})" if r.skipped else "")
+    )
 
 
 @app.command()
@@ -93,8 +95,13 @@ def transcode(
         raise fail(f"--on-missing-mapping must be withhold or flag, not {policy!r}")
     cat = _catalogue(settings, catalogue)
     tree = _read(input, settings)
-    result = run(tree, catalogue=cat, country=country, source=str(input),
-                 on_missing_mapping="flag" if policy == "flag" else "withhold")
+    result = run(
+        tree,
+        catalogue=cat,
+        country=country,
+        source=str(input),
+        on_missing_mapping="flag" if policy == "flag" else "withhold",
+    )
     if report is not None:
         write_json(report, result.report.to_json())
     r = result.report
@@ -106,8 +113,10 @@ def transcode(
             EXIT_WITHHELD,
         )
     write_atomic(output, serialize_xml(result.tree))
-    echo(f"{output}: {r.transcoded}/{r.coded_elements} coded elements transcoded for "
-         f"{r.country}, {len(r.unmapped)} unmapped")
+    echo(
+        f"{output}: {r.transcoded}/{r.coded_elements} coded elements transcoded for "
+        f"{r.country}, {len(r.unmapped)} unmapped"
+    )
 
 
 @app.command()
@@ -159,14 +168,23 @@ def validate(
     findings = validate_document(tree, catalogue=cat, schema=schema, source=str(input))
     errors = [f for f in findings if f.severity == "error"]
     if json_out:
-        echo(orjson.dumps({"file": str(input), "valid": not errors,
-                           "findings": [f.to_json() for f in findings]}).decode())
+        echo(
+            orjson.dumps(
+                {
+                    "file": str(input),
+                    "valid": not errors,
+                    "findings": [f.to_json() for f in findings],
+                }
+            ).decode()
+        )
     else:
         for f in findings:
             where = f" at {f.location}" if f.location else ""
             echo(f"{f.severity}: [{f.rule}] {f.message}{where}")
-        echo(f"{input}: {'invalid' if errors else 'valid'} "
-             f"({len(errors)} error(s), {len(findings) - len(errors)} warning(s))")
+        echo(
+            f"{input}: {'invalid' if errors else 'valid'} "
+            f"({len(errors)} error(s), {len(findings) - len(errors)} warning(s))"
+        )
     if errors:
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -182,9 +200,11 @@ def terminology_import(
     store = CatalogueStore(into or settings.catalogue_dir)
     written = store.import_files(paths)
     cat = load_catalogue([store.root], include_demo=False)
-    echo(f"imported {len(written)} resource(s) into {store.root}: catalogue now has "
-         f"{cat.concept_count} concepts, {len(cat.value_sets)} value sets, "
-         f"{len(cat.mappings)} mappings")
+    echo(
+        f"imported {len(written)} resource(s) into {store.root}: catalogue now has "
+        f"{cat.concept_count} concepts, {len(cat.value_sets)} value sets, "
+        f"{len(cat.mappings)} mappings"
+    )
 
 
 @terminology_app.command("lookup")
@@ -206,15 +226,23 @@ def terminology_lookup(
     langs = lang or sorted(cat.languages())
     terms = {lg: cat.term(concept.system, code, lg) for lg in langs}
     sets = sorted(vs.oid for vs in cat.value_sets if (concept.system, code) in vs.members)
-    maps = [m for m in cat.mappings
-            if m.target_system == concept.system and m.target_code == code]
+    maps = [m for m in cat.mappings if m.target_system == concept.system and m.target_code == code]
     if json_out:
-        echo(orjson.dumps({
-            "system": concept.system, "code": code, "display": concept.display,
-            "designations": terms, "value_sets": sets,
-            "mapped_from": [{"country": m.country, "system": m.source_system,
-                             "code": m.source_code} for m in maps],
-        }).decode())
+        echo(
+            orjson.dumps(
+                {
+                    "system": concept.system,
+                    "code": code,
+                    "display": concept.display,
+                    "designations": terms,
+                    "value_sets": sets,
+                    "mapped_from": [
+                        {"country": m.country, "system": m.source_system, "code": m.source_code}
+                        for m in maps
+                    ],
+                }
+            ).decode()
+        )
         return
     echo(f"{concept.system}|{code}  {concept.display}")
     for lg, term in terms.items():

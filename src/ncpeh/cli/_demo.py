@@ -33,15 +33,16 @@ def run_demo(out: Path, lang: str, settings: Settings) -> None:
     pivot = serialize_xml(a.tree)
     b = translate(a.tree, catalogue=catalogue, language=lang, source=str(source))
     t_tr = time.perf_counter()
-    view = extract_view(b.tree, display_language=lang, outcomes=b.outcomes,
-                        source_country="PT")
+    view = extract_view(b.tree, display_language=lang, outcomes=b.outcomes, source_country="PT")
     page = render_html(view, language=lang)
     t_html = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "PT-PS-pivot.xml", pivot)
     write_atomic(out / f"PT-PS-{lang}.xml", serialize_xml(b.tree))
-    write_json(out / f"PT-PS-{lang}.report.json",
-               {"transcode": a.report.to_json(), "translate": b.report.to_json()})
+    write_json(
+        out / f"PT-PS-{lang}.report.json",
+        {"transcode": a.report.to_json(), "translate": b.report.to_json()},
+    )
     write_atomic(out / f"PT-PS-{lang}.html", page.encode("utf-8"))
     pdf_note = ""
     try:
@@ -50,13 +51,16 @@ def run_demo(out: Path, lang: str, settings: Settings) -> None:
         pdf_note = f" (PDF skipped: {exc})"
     r = b.report
     echo("ncpeh demo: Portuguese Patient Summary -> pivot -> " + lang)
-    echo(f"  catalogue: {catalogue.concept_count} concepts loaded in "
-         f"{(t_cat - t0) * 1000:.0f} ms")
-    echo(f"  country A (PT) transcoded {a.report.transcoded} of {a.report.coded_elements} "
-         f"coded elements, {len(a.report.unmapped)} unmapped")
-    echo(f"  country B translated {r.translated} of {r.coded_elements} coded elements to "
-         f"{lang}, {len(r.untranslated)} untranslated ({(t_tr - t_cat) * 1000:.1f} ms); "
-         f"HTML rendered in {(t_html - t_tr) * 1000:.1f} ms")
+    echo(f"  catalogue: {catalogue.concept_count} concepts loaded in {(t_cat - t0) * 1000:.0f} ms")
+    echo(
+        f"  country A (PT) transcoded {a.report.transcoded} of {a.report.coded_elements} "
+        f"coded elements, {len(a.report.unmapped)} unmapped"
+    )
+    echo(
+        f"  country B translated {r.translated} of {r.coded_elements} coded elements to "
+        f"{lang}, {len(r.untranslated)} untranslated ({(t_tr - t_cat) * 1000:.1f} ms); "
+        f"HTML rendered in {(t_html - t_tr) * 1000:.1f} ms"
+    )
     echo(f"  pivot CDA:      {out / 'PT-PS-pivot.xml'}")
     echo(f"  translated CDA: {out / f'PT-PS-{lang}.xml'}")
     echo(f"  report:         {out / f'PT-PS-{lang}.report.json'}")

@@ -86,8 +86,10 @@ def document_kind_or_raise(root: etree._Element, *, source: str = "input") -> Do
     The templateId decides; documents that carry only the LOINC code (several
     epSOS-era samples) fall back to ``ClinicalDocument/code``.
     """
-    if not isinstance(root.tag, str) or etree.QName(root).namespace != V3 or (
-        etree.QName(root).localname != "ClinicalDocument"
+    if (
+        not isinstance(root.tag, str)
+        or etree.QName(root).namespace != V3
+        or (etree.QName(root).localname != "ClinicalDocument")
     ):
         name = root.tag if isinstance(root.tag, str) else "?"
         raise WrongRootError(

@@ -102,8 +102,12 @@ def _parse_rule(raw: dict[str, object]) -> CodedElementRule:
     if not isinstance(usage, dict):
         raise ValueError(f"usage of {path} must be an object")
     return CodedElementRule(
-        str(raw["name"]), path, str(raw["value_set"]),
-        {str(k): str(v) for k, v in usage.items()}, absolute, steps,
+        str(raw["name"]),
+        path,
+        str(raw["value_set"]),
+        {str(k): str(v) for k, v in usage.items()},
+        absolute,
+        steps,
     )
 
 

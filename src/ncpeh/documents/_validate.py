@@ -45,8 +45,12 @@ class Finding:
     location: str | None = None
 
     def to_json(self) -> dict[str, str | None]:
-        return {"severity": self.severity, "rule": self.rule, "message": self.message,
-                "location": self.location}
+        return {
+            "severity": self.severity,
+            "rule": self.rule,
+            "message": self.message,
+            "location": self.location,
+        }
 
 
 def load_schema(schema_dir: Path) -> etree.XMLSchema:
@@ -85,8 +89,13 @@ def validate_document(
     findings: list[Finding] = []
     roots = {t.get("root") for t in root.iterchildren(_Q_TEMPLATE)}
     if not any(r and r.startswith("1.3.6.1.4.1.12559.11.10.1.3.1.1.") for r in roots):
-        findings.append(Finding("warning", "document-template",
-                                "no eHDSI document templateId (1.3.6.1.4.1.12559.11.10.1.3.1.1.x)"))
+        findings.append(
+            Finding(
+                "warning",
+                "document-template",
+                "no eHDSI document templateId (1.3.6.1.4.1.12559.11.10.1.3.1.1.x)",
+            )
+        )
     if schema is not None and not schema.validate(tree):
         log = cast(Iterable[etree._LogEntry], schema.error_log)
         for err in list(log)[:50]:
@@ -100,18 +109,27 @@ def validate_document(
             continue
         placeholder = catalogue.placeholder(system, code)
         if placeholder is not None:
-            findings.append(Finding("error", "placeholder-code",
-                                    f"{system}|{code}: {placeholder.reason}", element_path(el)))
+            findings.append(
+                Finding(
+                    "error",
+                    "placeholder-code",
+                    f"{system}|{code}: {placeholder.reason}",
+                    element_path(el),
+                )
+            )
             continue
         if rule is None or code is None:
             continue
         member = catalogue.in_value_set(rule.value_set, system, code)
         if member is False and etree.QName(el).localname != "translation":
-            findings.append(Finding(
-                "error", "value-set",
-                f"{system}|{code} is not in value set {rule.value_set} ({rule.name})",
-                element_path(el),
-            ))
+            findings.append(
+                Finding(
+                    "error",
+                    "value-set",
+                    f"{system}|{code} is not in value set {rule.value_set} ({rule.name})",
+                    element_path(el),
+                )
+            )
     for rule in table.rules:
         if rule.usage_for(kind.type) != "R" or not rule.absolute:
             continue
@@ -121,15 +139,25 @@ def validate_document(
                 (c for c in node.iterchildren() if step.matches(c)), None
             )
             if found is None:
-                findings.append(Finding("error", "required-element",
-                                        f"required coded element {rule.path} is missing"))
+                findings.append(
+                    Finding(
+                        "error",
+                        "required-element",
+                        f"required coded element {rule.path} is missing",
+                    )
+                )
                 break
             node = found
         else:
             if node.get("nullFlavor") is not None:
-                findings.append(Finding("error", "required-element",
-                                        f"{rule.path} is required and may not be nullFlavored",
-                                        element_path(node)))
+                findings.append(
+                    Finding(
+                        "error",
+                        "required-element",
+                        f"{rule.path} is required and may not be nullFlavored",
+                        element_path(node),
+                    )
+                )
     return findings
 
 
@@ -143,13 +171,23 @@ def _basic_sections(root: etree._Element) -> list[Finding]:
     for loinc, title in BASIC_PS_SECTIONS.items():
         present = found.get(loinc)
         if present is None:
-            out.append(Finding("error", "basic-section",
-                                f"basic Patient Summary section {title} ({loinc}) is missing "
-                                "(ERROR_PS_MISSING_BASIC_SECTIONS)"))
+            out.append(
+                Finding(
+                    "error",
+                    "basic-section",
+                    f"basic Patient Summary section {title} ({loinc}) is missing "
+                    "(ERROR_PS_MISSING_BASIC_SECTIONS)",
+                )
+            )
         elif present.find(_Q_ENTRY) is None and present.get("nullFlavor") is None:
             text = present.find(_Q_TEXT)
             if text is None or not "".join(str(t) for t in text.itertext()).strip():
-                out.append(Finding("warning", "basic-section",
-                                    f"section {title} ({loinc}) has no entries and no reason",
-                                    element_path(present)))
+                out.append(
+                    Finding(
+                        "warning",
+                        "basic-section",
+                        f"section {title} ({loinc}) has no entries and no reason",
+                        element_path(present),
+                    )
+                )
     return out

@@ -34,11 +34,11 @@ __all__ = [
 class CodeStatus(StrEnum):
     """What happened to a coded element, as the reader must be told."""
 
-    TRANSLATED = "translated"        # term in the reader's language, original kept
-    UNTRANSLATED = "untranslated"    # no designation in the reader's language: English shown
-    UNMAPPED = "unmapped"            # country A had no MVC code (nullFlavor OTH / missing map)
-    TRANSCODED = "transcoded"        # national code replaced by its MVC code (country A)
-    ORIGINAL = "original"            # not processed (pivot code kept as is, or not a coded element)
+    TRANSLATED = "translated"  # term in the reader's language, original kept
+    UNTRANSLATED = "untranslated"  # no designation in the reader's language: English shown
+    UNMAPPED = "unmapped"  # country A had no MVC code (nullFlavor OTH / missing map)
+    TRANSCODED = "transcoded"  # national code replaced by its MVC code (country A)
+    ORIGINAL = "original"  # not processed (pivot code kept as is, or not a coded element)
     NO_INFORMATION = "no-information"  # nullFlavor without a code
 
 
@@ -140,7 +140,7 @@ class SectionKind(StrEnum):
 
 
 class SectionState(StrEnum):
-    ENTRIES = "entries"            # has clinical entries
+    ENTRIES = "entries"  # has clinical entries
     KNOWN_ABSENT = "known-absent"  # e.g. no-known-allergies
     NO_INFORMATION = "no-information"
     NARRATIVE_ONLY = "narrative-only"

@@ -100,9 +100,7 @@ def _coded_elements(root: etree._Element, table: CodedElementTable) -> Iterator[
         if system is None:
             # A nullFlavored element counts where the table expects a code, or where
             # it keeps an unmapped original (nullFlavor OTH with a translation).
-            if el.find(_Q_TRANSLATION) is None and (
-                local not in leaves or table.match(el) is None
-            ):
+            if el.find(_Q_TRANSLATION) is None and (local not in leaves or table.match(el) is None):
                 continue
         yield _Coded(el, local, system, el.get("code"))
 
@@ -122,7 +120,7 @@ def _push_translation(el: etree._Element) -> None:
     (originalText, qualifier*, translation*) puts translations.
     """
     attrib = el.attrib
-    values = {a: attrib[a] for a in _CODING_ATTRS if a in attrib}
+    values: dict[str, str] = {a: str(attrib[a]) for a in _CODING_ATTRS if a in attrib}
     earlier = [c for c in el if isinstance(c.tag, str) and c.tag.endswith("}translation")]
     tr = etree.SubElement(el, _Q_TRANSLATION, values)
     for child in earlier:
@@ -230,11 +228,13 @@ def translate(
             )
         el.set("displayName", term)
     if report.untranslated:
-        report.warnings.append({
-            "code": warn_code,
-            "message": f"{len(report.untranslated)} coded element(s) have no {language} "
-            "designation; the English term is shown",
-        })
+        report.warnings.append(
+            {
+                "code": warn_code,
+                "message": f"{len(report.untranslated)} coded element(s) have no {language} "
+                "designation; the English term is shown",
+            }
+        )
     return result
 
 
@@ -259,8 +259,9 @@ def transcode(
     table = table or coded_element_table()
     root = tree.getroot()
     kind = document_kind_or_raise(root, source=source)
-    report = TransformReport("transcode", kind.type.value, language=PIVOT_LANGUAGE,
-                             country=country.upper())
+    report = TransformReport(
+        "transcode", kind.type.value, language=PIVOT_LANGUAGE, country=country.upper()
+    )
     result = TransformResult(tree, report)
     if not kind.type.transformable:
         report.skipped = "original clinical documents are never transcoded"
@@ -278,8 +279,15 @@ def transcode(
         mapping = catalogue.mapping(country, system, code)
         if mapping is not None:
             if not _has_translation_slot(el, item.local):
-                _unmapped(report, outcomes, item, table, kind,
-                          "data type has no slot to keep the national code", on_missing_mapping)
+                _unmapped(
+                    report,
+                    outcomes,
+                    item,
+                    table,
+                    kind,
+                    "data type has no slot to keep the national code",
+                    on_missing_mapping,
+                )
                 continue
             _push_translation(el)
             target_cs = catalogue.code_system(mapping.target_system)
@@ -308,8 +316,11 @@ def transcode(
             # the English term, the national-language display is kept as translation.
             english = catalogue.term(system, code, PIVOT_LANGUAGE)
             current = el.get("displayName")
-            if english and current is not None and current != english and (
-                _has_translation_slot(el, item.local)
+            if (
+                english
+                and current is not None
+                and current != english
+                and (_has_translation_slot(el, item.local))
             ):
                 _push_translation(el)
                 el.set("displayName", english)
@@ -318,7 +329,8 @@ def transcode(
             outcomes[el] = ElementOutcome(CodeStatus.ORIGINAL)
             continue
         reason = (
-            placeholder.reason if placeholder is not None
+            placeholder.reason
+            if placeholder is not None
             else f"national code without a {country.upper()} mapping to an MVC code"
         )
         _unmapped(report, outcomes, item, table, kind, reason, on_missing_mapping)

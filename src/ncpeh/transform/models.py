@@ -34,11 +34,20 @@ class CodedElementRef:
     usage: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in (
-            ("xpath", self.xpath), ("system", self.system), ("code", self.code),
-            ("display", self.display), ("reason", self.reason), ("element", self.element),
-            ("value_set", self.value_set), ("usage", self.usage),
-        ) if v is not None or k in ("xpath", "system", "code")}
+        return {
+            k: v
+            for k, v in (
+                ("xpath", self.xpath),
+                ("system", self.system),
+                ("code", self.code),
+                ("display", self.display),
+                ("reason", self.reason),
+                ("element", self.element),
+                ("value_set", self.value_set),
+                ("usage", self.usage),
+            )
+            if v is not None or k in ("xpath", "system", "code")
+        }
 
 
 @dataclass(slots=True)

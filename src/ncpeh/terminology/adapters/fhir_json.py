@@ -225,8 +225,13 @@ def _concept_map(src: _Source, resolver: _Resolver) -> Iterator[ConceptMapping]:
                     continue
                 for country in countries:
                     yield ConceptMapping(
-                        country.upper(), source, code, target, str(t["code"]),
-                        t.get("display"), equivalence,
+                        country.upper(),
+                        source,
+                        code,
+                        target,
+                        str(t["code"]),
+                        t.get("display"),
+                        equivalence,
                     )
 
 
@@ -245,9 +250,7 @@ def _placeholders(res: _Json, where: str) -> Iterator[Placeholder]:
         )
 
 
-def load_catalogue(
-    paths: Iterable[Path] = (), *, include_demo: bool = True
-) -> Catalogue:
+def load_catalogue(paths: Iterable[Path] = (), *, include_demo: bool = True) -> Catalogue:
     """Load the demo catalogue (optional) plus every resource under ``paths``."""
     roots: list[Path] = []
     if include_demo:
