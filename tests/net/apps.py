@@ -77,12 +77,14 @@ async def big(request: Request) -> Response:
 
 
 def make_app() -> Starlette:
-    return Starlette(routes=[
-        Route("/echo", echo, methods=["POST"]),
-        Route("/slow", slow, methods=["POST"]),
-        Route("/trickle", trickle, methods=["POST"]),
-        Route("/fault", fault, methods=["POST"]),
-        Route("/502", bad_gateway, methods=["POST"]),
-        Route("/plain", plain, methods=["POST"]),
-        Route("/big", big, methods=["POST"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/echo", echo, methods=["POST"]),
+            Route("/slow", slow, methods=["POST"]),
+            Route("/trickle", trickle, methods=["POST"]),
+            Route("/fault", fault, methods=["POST"]),
+            Route("/502", bad_gateway, methods=["POST"]),
+            Route("/plain", plain, methods=["POST"]),
+            Route("/big", big, methods=["POST"]),
+        ]
+    )

@@ -15,10 +15,10 @@ from .pki import Issued, make_ca, make_leaf
 @dataclass(frozen=True)
 class Pki:
     directory: Path
-    ca: Issued            # issues partner TLS certificates, trusted on both sides
-    rogue_ca: Issued      # trusted by nobody
-    server: Issued        # NCP-A TLS server certificate (localhost, 127.0.0.1), C=PT
-    client_fr: Issued     # NCP-B TLS client certificate, C=FR
+    ca: Issued  # issues partner TLS certificates, trusted on both sides
+    rogue_ca: Issued  # trusted by nobody
+    server: Issued  # NCP-A TLS server certificate (localhost, 127.0.0.1), C=PT
+    client_fr: Issued  # NCP-B TLS client certificate, C=FR
     rogue_client: Issued  # C=FR, issued by rogue_ca
     server_ctx: ssl.SSLContext
     client_ctx: ssl.SSLContext
@@ -33,7 +33,11 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     client_fr = make_leaf(d, "client-fr", ca, cn="NCP-FR client", country="FR", usage="client")
     rogue = make_leaf(d, "rogue-fr", rogue_ca, cn="NCP-FR client", country="FR", usage="client")
     return Pki(
-        directory=d, ca=ca, rogue_ca=rogue_ca, server=server, client_fr=client_fr,
+        directory=d,
+        ca=ca,
+        rogue_ca=rogue_ca,
+        server=server,
+        client_fr=client_fr,
         rogue_client=rogue,
         server_ctx=server_ssl_context(server.cert_path, server.key_path, [ca.cert_path]),
         client_ctx=client_ssl_context(client_fr.cert_path, client_fr.key_path, [ca.cert_path]),

@@ -160,8 +160,11 @@ def test_matches_a_reference_model(ops: list[tuple[str, float]], threshold: int)
             failures += 1
             if state == "half" or failures >= threshold:
                 state, opened_at, probe_at = "open", now, None
-        shown = {"closed": BreakerState.CLOSED, "open": BreakerState.OPEN,
-                 "half": BreakerState.HALF_OPEN}[state]
+        shown = {
+            "closed": BreakerState.CLOSED,
+            "open": BreakerState.OPEN,
+            "half": BreakerState.HALF_OPEN,
+        }[state]
         if state == "open" and clock.now - opened_at >= reset:
             shown = BreakerState.HALF_OPEN
         assert breaker.state is shown

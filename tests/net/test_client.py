@@ -65,6 +65,7 @@ def test_concurrent_callers_share_the_pool(pki: Pki, server: MtlsServer, round_:
     # (see ncpeh.net._transport); before the guards this failed about one run in two.
     errors: list[Exception] = []
     with PartnerClient("PT", pki.client_ctx, max_connections=3) as client:
+
         def work() -> None:
             for _ in range(10):
                 try:
@@ -87,7 +88,8 @@ def test_pool_wait_is_bounded(pki: Pki, server: MtlsServer) -> None:
     timeouts = PartnerTimeouts(pool=0.3, read=3.0, total=3.0)
     with PartnerClient("PT", pki.client_ctx, max_connections=1, timeouts=timeouts) as client:
         blocker = threading.Thread(
-            target=client.post_soap, args=(f"{server.url}/slow?delay=0.6", b"", "urn:a"))
+            target=client.post_soap, args=(f"{server.url}/slow?delay=0.6", b"", "urn:a")
+        )
         blocker.start()
         time.sleep(0.2)
         started = time.monotonic()
@@ -104,9 +106,7 @@ def test_sends_soap12_content_type_with_action(pki: Pki, server: MtlsServer) -> 
     assert seen["content_type"] == f'application/soap+xml; charset=utf-8; action="{action}"'
 
 
-def test_partner_down_is_unavailable_within_the_connect_timeout(
-    pki: Pki, closed_port: int
-) -> None:
+def test_partner_down_is_unavailable_within_the_connect_timeout(pki: Pki, closed_port: int) -> None:
     timeouts = PartnerTimeouts(connect=1.0, read=1.0, total=2.0)
     with PartnerClient("PT", pki.client_ctx, timeouts=timeouts) as client:
         started = time.monotonic()

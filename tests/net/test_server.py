@@ -64,8 +64,9 @@ def test_mtls_handshake_and_app_sees_verified_client_certificate(
     pki: Pki, server: MtlsServer
 ) -> None:
     with PartnerClient("PT", pki.client_ctx) as client:
-        reply = client.post_soap(f"{server.url}/echo", b"<env/>",
-                                 "urn:ihe:iti:2007:CrossGatewayQuery")
+        reply = client.post_soap(
+            f"{server.url}/echo", b"<env/>", "urn:ihe:iti:2007:CrossGatewayQuery"
+        )
     seen = json.loads(reply)
     assert base64.b64decode(seen["der_b64"]) == pki.client_fr.der
     assert seen["sha256"] == hashlib.sha256(pki.client_fr.der).hexdigest()
@@ -88,9 +89,7 @@ def test_tls12_client_negotiates_a_forward_secret_suite(pki: Pki, server: MtlsSe
     assert seen["country"] == "FR"
 
 
-def test_client_without_certificate_is_refused_before_the_app(
-    pki: Pki, server: MtlsServer
-) -> None:
+def test_client_without_certificate_is_refused_before_the_app(pki: Pki, server: MtlsServer) -> None:
     before = len(CALLS)
     assert _refused(server, no_cert_client_ctx(pki))
     with PartnerClient("PT", no_cert_client_ctx(pki)) as client:
@@ -127,7 +126,8 @@ def _legacy_client_ctx(pki: Pki, version: ssl.TLSVersion) -> ssl.SSLContext:
 def test_tls_1_1_is_refused_by_the_server(pki: Pki, server: MtlsServer) -> None:
     # Control: the same permissive client set to TLS 1.2 is served.
     assert _raw_exchange(server, _legacy_client_ctx(pki, ssl.TLSVersion.TLSv1_2)).startswith(
-        b"HTTP/1.1 200")
+        b"HTTP/1.1 200"
+    )
     try:
         legacy = _legacy_client_ctx(pki, ssl.TLSVersion.TLSv1_1)
     except (ssl.SSLError, ValueError):  # pragma: no cover - OpenSSL built without TLS 1.1
@@ -224,8 +224,15 @@ def test_app_start_up_failure_is_a_server_error(pki: Pki) -> None:
 
 
 def test_hostname_mismatch_is_refused_by_the_client(pki: Pki) -> None:
-    wrong = make_leaf(pki.directory, "server-wrong-name", pki.ca, cn="elsewhere",
-                      country="PT", usage="server", hosts=("elsewhere.example",))
+    wrong = make_leaf(
+        pki.directory,
+        "server-wrong-name",
+        pki.ca,
+        cn="elsewhere",
+        country="PT",
+        usage="server",
+        hosts=("elsewhere.example",),
+    )
     from ncpeh.net import server_ssl_context
 
     ctx = server_ssl_context(wrong.cert_path, wrong.key_path, [pki.ca.cert_path])
@@ -286,8 +293,14 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 
 def _protocol(loop: asyncio.AbstractEventLoop) -> TlsH11Protocol:
-    config = Config(make_app(), http=TlsH11Protocol, ws="none", log_config=None,
-                    lifespan="off", interface="asgi3")
+    config = Config(
+        make_app(),
+        http=TlsH11Protocol,
+        ws="none",
+        log_config=None,
+        lifespan="off",
+        interface="asgi3",
+    )
     config.load()
     return TlsH11Protocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
 
@@ -319,8 +332,15 @@ def test_peer_certificate_country_rules(pki: Pki) -> None:
     peer = peer_certificate_from_der(pki.client_fr.der)
     assert peer.country == "FR"
     assert peer.sha256 == hashlib.sha256(pki.client_fr.der).hexdigest()
-    two = make_leaf(pki.directory, "two-countries", pki.ca, cn="x", country="FR",
-                    usage="client", extra_country="DE")
+    two = make_leaf(
+        pki.directory,
+        "two-countries",
+        pki.ca,
+        cn="x",
+        country="FR",
+        usage="client",
+        extra_country="DE",
+    )
     none = make_leaf(pki.directory, "no-country", pki.ca, cn="x", country=None, usage="client")
     assert peer_certificate_from_der(two.der).country is None  # ambiguous: refuse to pick
     assert peer_certificate_from_der(none.der).country is None
@@ -346,9 +366,17 @@ _CTRL_C_SCRIPT = textwrap.dedent("""
 
 def test_ctrl_c_stops_the_server_and_leaves_no_thread(pki: Pki) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-c", _CTRL_C_SCRIPT, str(pki.server.cert_path),
-         str(pki.server.key_path), str(pki.ca.cert_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            _CTRL_C_SCRIPT,
+            str(pki.server.cert_path),
+            str(pki.server.key_path),
+            str(pki.ca.cert_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

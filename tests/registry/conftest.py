@@ -23,8 +23,8 @@ class Node:
 @dataclass(frozen=True)
 class RegistryPki:
     directory: Path
-    authority_rsa: Issued   # registry authority, RSA 2048 (RSA-PSS)
-    authority_ec: Issued    # registry authority, EC P-256 (ECDSA)
+    authority_rsa: Issued  # registry authority, RSA 2048 (RSA-PSS)
+    authority_ec: Issued  # registry authority, EC P-256 (ECDSA)
     rogue_authority: Issued
     nodes: dict[str, Node]
     de_with_fr_client: Issued  # a DE node's client certificate that says C=FR
@@ -37,12 +37,21 @@ def rpki(tmp_path_factory: pytest.TempPathFactory) -> RegistryPki:
     nodes = {}
     for cc in ("FR", "PT", "DE"):
         nodes[cc] = Node(
-            tls_server=make_leaf(d, f"{cc}-sp", partner_ca, cn=f"NCP-{cc} SP", country=cc,
-                                 usage="server", hosts=(f"ncp.{cc.lower()}.test",)),
-            tls_client=make_leaf(d, f"{cc}-sc", partner_ca, cn=f"NCP-{cc} SC", country=cc,
-                                 usage="client"),
-            signing=make_leaf(d, f"{cc}-sig", partner_ca, cn=f"NCP-{cc} SIG", country=cc,
-                              usage="signing"),
+            tls_server=make_leaf(
+                d,
+                f"{cc}-sp",
+                partner_ca,
+                cn=f"NCP-{cc} SP",
+                country=cc,
+                usage="server",
+                hosts=(f"ncp.{cc.lower()}.test",),
+            ),
+            tls_client=make_leaf(
+                d, f"{cc}-sc", partner_ca, cn=f"NCP-{cc} SC", country=cc, usage="client"
+            ),
+            signing=make_leaf(
+                d, f"{cc}-sig", partner_ca, cn=f"NCP-{cc} SIG", country=cc, usage="signing"
+            ),
         )
     return RegistryPki(
         directory=d,
@@ -50,20 +59,31 @@ def rpki(tmp_path_factory: pytest.TempPathFactory) -> RegistryPki:
         authority_ec=make_ca(d, "authority-ec", "registry authority EC"),
         rogue_authority=make_ca(d, "rogue-authority", "registry authority"),
         nodes=nodes,
-        de_with_fr_client=make_leaf(d, "DE-sc-says-FR", partner_ca, cn="NCP-DE SC",
-                                    country="FR", usage="client"),
+        de_with_fr_client=make_leaf(
+            d, "DE-sc-says-FR", partner_ca, cn="NCP-DE SC", country="FR", usage="client"
+        ),
     )
 
 
-def entry(rpki: RegistryPki, cc: str, *, exports: set[str], consumes: set[str],
-          tag: str = "v1", client: Issued | None = None) -> CountryEntry:
+def entry(
+    rpki: RegistryPki,
+    cc: str,
+    *,
+    exports: set[str],
+    consumes: set[str],
+    tag: str = "v1",
+    client: Issued | None = None,
+) -> CountryEntry:
     node = rpki.nodes[cc]
     base = f"https://ncp.{cc.lower()}.test:8443"
     return CountryEntry(
         country=cc,
         home_community_id=HCID[cc],
-        endpoints=Endpoints(xcpd=f"{base}/xcpd/{tag}", xca=f"{base}/xca/{tag}",
-                            xdr=f"{base}/xdr/{tag}" if cc != "DE" else None),
+        endpoints=Endpoints(
+            xcpd=f"{base}/xcpd/{tag}",
+            xca=f"{base}/xca/{tag}",
+            xdr=f"{base}/xdr/{tag}" if cc != "DE" else None,
+        ),
         tls_server_cert=node.tls_server.cert,
         tls_client_cert=(client or node.tls_client).cert,
         signing_cert=node.signing.cert,

@@ -58,27 +58,38 @@ def test_client_certificate_whose_country_differs_is_rejected(rpki: RegistryPki)
     # DE registered a client certificate whose subject says C=FR: never maps to DE
     # (nor to FR, whose registered certificate is a different one).
     odd = entry(rpki, "DE", exports={"PS"}, consumes=set(), client=rpki.de_with_fr_client)
-    registry = TrustRegistry([odd, entry(rpki, "FR", exports=set(), consumes={"PS"})],
-                             version=1, issued_at=ISSUED)
+    registry = TrustRegistry(
+        [odd, entry(rpki, "FR", exports=set(), consumes={"PS"})], version=1, issued_at=ISSUED
+    )
     assert registry.country_of_client_certificate(rpki.de_with_fr_client.der) is None
     assert registry.country_of_client_certificate(rpki.nodes["FR"].tls_client.der) == "FR"
 
 
-@pytest.mark.parametrize("change,match", [
-    ({"country": "fra"}, "two upper-case"),
-    ({"country": "fr"}, "two upper-case"),
-    ({"home_community_id": "not-an-oid"}, "not an OID"),
-    ({"home_community_id": "urn:oid:1.02.3"}, "not an OID"),
-    ({"exports": {"ps"}}, "document class"),
-])
+@pytest.mark.parametrize(
+    "change,match",
+    [
+        ({"country": "fra"}, "two upper-case"),
+        ({"country": "fr"}, "two upper-case"),
+        ({"home_community_id": "not-an-oid"}, "not an OID"),
+        ({"home_community_id": "urn:oid:1.02.3"}, "not an OID"),
+        ({"exports": {"ps"}}, "document class"),
+    ],
+)
 def test_entry_validation(rpki: RegistryPki, change: dict, match: str) -> None:  # type: ignore[type-arg]
     good = entry(rpki, "PT", exports={"PS"}, consumes=set())
     with pytest.raises(RegistryContentError, match=match):
         dataclasses.replace(good, **change)
 
 
-@pytest.mark.parametrize("url", ["http://ncp.pt.test/xca", "https://user@ncp.pt.test/xca",
-                                 "https:///xca", "ftp://ncp.pt.test/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://ncp.pt.test/xca",
+        "https://user@ncp.pt.test/xca",
+        "https:///xca",
+        "ftp://ncp.pt.test/",
+    ],
+)
 def test_endpoints_must_be_https(url: str) -> None:
     with pytest.raises(RegistryContentError, match="https"):
         Endpoints(xca=url)

@@ -44,14 +44,20 @@ def resign(rpki: RegistryPki, payload: dict, authority: Issued | None = None) ->
     authority = authority or rpki.authority_rsa
     raw = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     assert isinstance(authority.key, rsa.RSAPrivateKey)
-    sig = authority.key.sign(raw, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                             hashes.SHA256())
-    return json.dumps({
-        "format": "ncpeh-trust-registry/1",
-        "payload": base64.b64encode(raw).decode(),
-        "signature": {"alg": ALG_RSA_PSS, "value": base64.b64encode(sig).decode(),
-                      "authority_sha256": certificate_fingerprint(authority.cert)},
-    }).encode()
+    sig = authority.key.sign(
+        raw, padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32), hashes.SHA256()
+    )
+    return json.dumps(
+        {
+            "format": "ncpeh-trust-registry/1",
+            "payload": base64.b64encode(raw).decode(),
+            "signature": {
+                "alg": ALG_RSA_PSS,
+                "value": base64.b64encode(sig).decode(),
+                "authority_sha256": certificate_fingerprint(authority.cert),
+            },
+        }
+    ).encode()
 
 
 def payload_of(data: bytes) -> dict:  # type: ignore[type-arg]
@@ -95,7 +101,7 @@ def test_every_single_byte_change_is_detected(rpki: RegistryPki) -> None:
     load_registry(data, anchor_cert=anchor)
     for i in range(0, len(data), 4):  # every fourth byte keeps the test quick
         for replacement in (data[i] ^ 0x01, ord("A") if data[i] != ord("A") else ord("B")):
-            tampered = data[:i] + bytes([replacement]) + data[i + 1:]
+            tampered = data[:i] + bytes([replacement]) + data[i + 1 :]
             with pytest.raises(RegistryError):
                 load_registry(tampered, anchor_cert=anchor)
 
@@ -142,11 +148,14 @@ def test_unsigned_data_is_never_trusted(rpki: RegistryPki) -> None:
         load_registry(json.dumps(env).encode(), anchor_cert=rpki.authority_rsa.cert)
 
 
-@pytest.mark.parametrize("data,match", [
-    (b"\xff\xfe", "not JSON"),
-    (b"[]", "expected an object"),
-    (b'{"format":"ncpeh-trust-registry/1","payload":"","signature":{}}', "missing"),
-])
+@pytest.mark.parametrize(
+    "data,match",
+    [
+        (b"\xff\xfe", "not JSON"),
+        (b"[]", "expected an object"),
+        (b'{"format":"ncpeh-trust-registry/1","payload":"","signature":{}}', "missing"),
+    ],
+)
 def test_garbage_is_a_format_error(rpki: RegistryPki, data: bytes, match: str) -> None:
     with pytest.raises(RegistryFormatError, match=match):
         load_registry(data, anchor_cert=rpki.authority_rsa.cert)

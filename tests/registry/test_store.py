@@ -24,8 +24,13 @@ from .conftest import ISSUED, RegistryPki, entries
 
 def blob(rpki: RegistryPki, version: int) -> bytes:
     a = rpki.authority_ec
-    return sign_registry(entries(rpki, tag=f"v{version}"), a.key, a.cert,  # type: ignore[arg-type]
-                         version=version, issued_at=ISSUED)
+    return sign_registry(
+        entries(rpki, tag=f"v{version}"),
+        a.key,
+        a.cert,  # type: ignore[arg-type]
+        version=version,
+        issued_at=ISSUED,
+    )
 
 
 def publish(path: Path, data: bytes) -> None:
