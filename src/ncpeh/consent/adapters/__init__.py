@@ -1,0 +1,1 @@
+"""Consent store adapters: :mod:`ncpeh.consent.adapters.sql`."""

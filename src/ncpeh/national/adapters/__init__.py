@@ -1,0 +1,1 @@
+"""National connector adapters: ``sql`` (our database) and ``rest`` (a country's system)."""

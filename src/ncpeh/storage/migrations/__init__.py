@@ -1,0 +1,1 @@
+"""Alembic migration environment of ncpeh (see :mod:`ncpeh.storage`)."""
