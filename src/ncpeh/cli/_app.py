@@ -253,18 +253,106 @@ def terminology_lookup(
         echo(f"  mapped from {m.country} {m.source_system}|{m.source_code}")
 
 
-@app.command()
+demo_app = typer.Typer(help="The demo MyHealth@EU network and the document-engine demo.")
+app.add_typer(demo_app, name="demo")
+pki_app = typer.Typer(no_args_is_help=True, help="Demo PKI: CA and per-node keys.")
+app.add_typer(pki_app, name="pki")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+DirOpt = Annotated[Path, typer.Option("--dir", help="Demo network state directory.")]
+
+
+@demo_app.callback(invoke_without_command=True)
 @guarded
 def demo(
-    out: Annotated[Path, typer.Option(help="Where to write the demo output.")] = Path(
-        "demo-output"
-    ),
+    ctx: typer.Context,
+    directory: DirOpt = Path("var/demo"),
+    port_base: Annotated[
+        int | None, typer.Option(help="Fixed ports from here (default: free ports).")
+    ] = None,
+) -> None:
+    """Start FR, NO and PT NCPeH nodes on loopback; Ctrl-C stops them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ncpeh.cli._network import run_network
+
+    run_network(directory, get_settings(), port_base=port_base)
+
+
+@demo_app.command("info")
+@guarded
+def demo_info(
+    directory: DirOpt = Path("var/demo"),
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False,
+) -> None:
+    """Nodes (country, roles, URLs) and seeded patients of the running demo."""
+    from ncpeh.cli._network import show_info
+
+    show_info(directory, as_json=json_out)
+
+
+@demo_app.command("document")
+@guarded
+def demo_document(
+    out: Annotated[Path, typer.Option(help="Where to write the output.")] = Path("demo-output"),
     lang: Annotated[str, typer.Option(help="Reader's language.")] = "fr",
 ) -> None:
-    """Transcode and translate the bundled Portuguese Patient Summary, render HTML and PDF."""
+    """The document engine alone: PT friendly PS -> pivot -> LANG, HTML and PDF."""
     from ncpeh.cli._demo import run_demo
 
     run_demo(out, lang, get_settings())
+
+
+@app.command()
+@guarded
+def query(
+    at: Annotated[str, typer.Option("--at", help="Country of treatment (the HP's node).")],
+    patient_country: Annotated[str, typer.Option(help="The patient's country.")],
+    id: Annotated[str, typer.Option("--id", help="The patient's national identifier.")],
+    lang: Annotated[str, typer.Option(help="Reader's language.")] = "fr",
+    purpose: Annotated[str, typer.Option(help="TREATMENT or EMERGENCY.")] = "TREATMENT",
+    document: Annotated[str, typer.Option("--class", help="ps or ep.")] = "ps",
+    domain: Annotated[str | None, typer.Option(help="Identifier domain OID.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    directory: DirOpt = Path("var/demo"),
+) -> None:
+    """Run identify -> TRC -> list -> retrieve -> translate against the running demo."""
+    from ncpeh.cli._network import run_query
+
+    if purpose not in ("TREATMENT", "EMERGENCY"):
+        raise fail("--purpose must be TREATMENT or EMERGENCY")
+    if document not in ("ps", "ep"):
+        raise fail("--class must be ps or ep")
+    run_query(directory, at=at, patient_country=patient_country, patient_id=id, domain=domain,
+              lang=lang, purpose=purpose, document_class=document, output=output)
+
+
+@pki_app.command("init")
+@guarded
+def pki_init(
+    directory: Annotated[Path, typer.Option("--dir", help="Where keys go.")] = Path("var/pki"),
+    countries: Annotated[str, typer.Option(help="Comma-separated countries.")] = "FR,NO,PT",
+) -> None:
+    """Create a demo CA and per-node TLS server, TLS client and signing keys."""
+    from ncpeh.cli._network import init_pki
+
+    init_pki(directory, [c.strip() for c in countries.split(",") if c.strip()])
+
+
+@db_app.command("upgrade")
+@guarded
+def db_upgrade(
+    url: Annotated[
+        str, typer.Option(help="SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...).")
+    ] = "sqlite:///var/ncpeh.db",
+) -> None:
+    """Apply database migrations up to the latest revision."""
+    from ncpeh.storage import head_revision, upgrade_database
+
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    upgrade_database(url)
+    echo(f"database at revision {head_revision()}")
 
 
 def main() -> None:
