@@ -1,0 +1,3 @@
+from ncpeh.cli import main
+
+main()
