@@ -270,6 +270,103 @@ def generate_catalogue(directory: Path, concepts: int = 100_000) -> None:
     (directory / "ConceptMap-synthetic.json").write_text(json.dumps(cm))
 
 
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def bench_gateway(transactions: int = 240) -> dict[str, object]:
+    """End-to-end PS retrieval FR (B) <- PT (A) over mTLS keep-alive with signed assertions.
+
+    Each transaction is ITI-39 retrieve of the L3 (HCP + TRC verified at A, consent,
+    national store read, transcode) plus translation to French at B. The raw floor is
+    a bare POST of the same pivot bytes to an echo endpoint over the same kind of
+    keep-alive mTLS connection; gateway-added time = transaction - raw exchange.
+    """
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from ncpeh.gateway import CountryPlan, build_network, demo_hp_identity
+    from ncpeh.net import MtlsServer, PartnerClient, client_ssl_context, server_ssl_context
+    from ncpeh.terminology import load_catalogue
+    from ncpeh.trust import PatientId
+
+    catalogue = load_catalogue()
+    plan = (CountryPlan("FR", consumes=frozenset({"60591-5"})),
+            CountryPlan("PT", exports=frozenset({"60591-5", "57833-6"}), consent="opt-in"))
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        network = build_network(Path(tmp), catalogue=catalogue, plan=plan)
+        network.start()
+        cold = time.perf_counter() - t0
+        try:
+            fr = network.nodes["FR"]
+            pt_node = network.nodes["PT"]
+            patient = network.patients["PT"][0].identifier
+            pid = PatientId(root=patient.domain, extension=patient.value)
+            session = fr.initiator.login(demo_hp_identity("FR"))
+            fr.initiator.query_patient(session, country="PT", patient_ids=[pid])
+            entries = fr.initiator.query_documents(session, country="PT", patient=pid,
+                                                   class_code="60591-5")
+            l3 = next(e for e in entries if not e.unique_id.endswith(".1"))
+            durations = []
+            pivot = b""
+            for _ in range(transactions):
+                t = time.perf_counter_ns()
+                got = fr.initiator.retrieve_document(session, country="PT", patient=pid,
+                                                     entry=l3, target_language="fr")
+                durations.append((time.perf_counter_ns() - t) / 1e6)
+                pivot = got.pivot
+            stats = fr.initiator.partner_stats["PT"]
+
+            async def echo(request: Request) -> Response:
+                return Response(await request.body(), media_type="application/soap+xml")
+
+            keys_pt, keys_fr = pt_node.keys, fr.keys
+            echo_server = MtlsServer(
+                Starlette(routes=[Route("/echo", echo, methods=["POST"])]),
+                server_ssl_context(keys_pt.tls_server.certificate_path,
+                                   keys_pt.tls_server.key_path, [keys_pt.ca_path]))
+            echo_server.start()
+            raw_client = PartnerClient("PT", client_ssl_context(
+                keys_fr.tls_client.certificate_path, keys_fr.tls_client.key_path,
+                [keys_fr.ca_path]))
+            try:
+                url = f"https://localhost:{echo_server.port}/echo"
+                raw = []
+                for _ in range(transactions):
+                    t = time.perf_counter_ns()
+                    raw_client.post_soap(url, pivot, "urn:echo")
+                    raw.append((time.perf_counter_ns() - t) / 1e6)
+            finally:
+                raw_client.close()
+                echo_server.stop()
+        finally:
+            network.stop()
+    parse = median_ms(lambda: etree.fromstring(pivot))
+    p50, p95, p99 = (_percentile(durations, q) for q in (0.5, 0.95, 0.99))
+    raw50 = _percentile(raw, 0.5)
+    added = p50 - raw50
+    return {
+        "transactions": transactions,
+        "p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "p99_ms": round(p99, 2),
+        "p99_over_p50": round(p99 / p50, 2),
+        "raw_exchange_p50_ms": round(raw50, 3),
+        "gateway_added_p50_ms": round(added, 2),
+        "pivot_kb": round(len(pivot) / 1024, 1),
+        "bare_parse_ms": round(parse, 3),
+        "gateway_added_over_parse": round(added / parse, 1),
+        "tls_handshakes": stats.tls_handshakes,  # type: ignore[attr-defined]
+        "requests": stats.requests,  # type: ignore[attr-defined]
+        "handshakes_per_transaction": round(
+            stats.tls_handshakes / max(1, stats.requests), 4),  # type: ignore[attr-defined]
+        "two_node_cold_start_s": round(cold, 2),
+    }
+
+
 def main() -> None:
     results: dict[str, object] = {"machine": machine(), "repeat": REPEAT}
     if CORPUS.is_dir():
@@ -294,6 +391,11 @@ def main() -> None:
         generate_catalogue(Path(tmp))
         results["catalogue_100k"] = c100 = cold_load("none", tmp)
     print(f"100k-concept catalogue cold load: {c100['load_s']} s (max RSS {c100['max_rss_mb']} MB)")
+    results["gateway"] = gw = bench_gateway()
+    print(f"PS retrieval over mTLS ({gw['transactions']} tx): p50 {gw['p50_ms']} ms, "
+          f"p95 {gw['p95_ms']} ms, p99/p50 {gw['p99_over_p50']}; gateway-added "
+          f"{gw['gateway_added_p50_ms']} ms = {gw['gateway_added_over_parse']}× bare parse; "
+          f"{gw['handshakes_per_transaction']} TLS handshakes per transaction")
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")

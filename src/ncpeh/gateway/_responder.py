@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import threading
 import uuid
 from collections.abc import Callable
@@ -209,6 +210,7 @@ class RespondingGateway:
         self._lock = threading.Lock()
         self._render_lock = threading.Lock()
         self._l1_cache: dict[tuple[str, str], bytes] = {}
+        self._pivot_cache: dict[tuple[str, str], tuple[bytes, tuple[RegistryError, ...]]] = {}
 
     # -- entry point -------------------------------------------------------------
     def handle(self, body: bytes, *, peer_country: str | None) -> bytes:
@@ -508,6 +510,26 @@ class RespondingGateway:
         return [retrieved], warnings
 
     def _pivot(
+        self, friendly: bytes, meta: DocumentMetadata
+    ) -> tuple[bytes, list[RegistryError]]:
+        """The pivot of a friendly document; the result is cached by content digest.
+
+        A document is transcoded once, not once per retrieval: the cache key is the
+        document id with the SHA-256 of its bytes, so a changed document is redone.
+        """
+        key = (meta.document_id, hashlib.sha256(friendly).hexdigest())
+        with self._lock:
+            cached = self._pivot_cache.get(key)
+        if cached is not None:
+            return cached[0], list(cached[1])
+        pivot, warnings = self._transcode(friendly, meta)
+        with self._lock:
+            if len(self._pivot_cache) >= 256:
+                self._pivot_cache.pop(next(iter(self._pivot_cache)))
+            self._pivot_cache[key] = (pivot, tuple(warnings))
+        return pivot, warnings
+
+    def _transcode(
         self, friendly: bytes, meta: DocumentMetadata
     ) -> tuple[bytes, list[RegistryError]]:
         tree = parse_xml(friendly)

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidInput, SignXMLException
@@ -371,6 +375,17 @@ def _verify_with_certificate(
     )
     # Serialise the assertion alone (no tail): the reference must resolve inside it.
     data = etree.tostring(assertion, with_tail=False)
+    # An HCP assertion is legitimately reused for many transactions (<= 4 h): the
+    # cryptographic check of byte-identical content with the same certificate is done
+    # once (house-style.md §3 rule 9). The location and XSW checks on the received
+    # message, the trust-store check and every semantic check still run each time.
+    key = hashlib.sha256(data + certificate.fingerprint(hashes.SHA256())).digest()
+    with _VERIFIED_LOCK:
+        cached = _VERIFIED.get(key)
+        if cached is not None:
+            _VERIFIED.move_to_end(key)
+    if cached is not None:
+        return SignedAssertion(element=cached, certificate=certificate)
     try:
         result = XMLVerifier().verify(
             data, x509_cert=certificate, id_attribute="ID", expect_config=config
@@ -386,7 +401,17 @@ def _verify_with_certificate(
         raise SignatureError("signed content is not an element")
     if signed.tag != ASSERTION or signed.get("ID") != assertion.get("ID"):
         raise SignatureError("the signed node is not the assertion itself (signature wrapping)")
+    with _VERIFIED_LOCK:
+        _VERIFIED[key] = signed
+        if len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
     return SignedAssertion(element=signed, certificate=certificate)
+
+
+#: signed nodes of assertions whose signature verified, by sha256(bytes + certificate)
+_VERIFIED: OrderedDict[bytes, etree._Element] = OrderedDict()
+_VERIFIED_MAX = 4096
+_VERIFIED_LOCK = threading.Lock()
 
 
 # --------------------------------------------------------------------------- reading
