@@ -295,8 +295,10 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
     from ncpeh.trust import PatientId
 
     catalogue = load_catalogue()
-    plan = (CountryPlan("FR", consumes=frozenset({"60591-5"})),
-            CountryPlan("PT", exports=frozenset({"60591-5", "57833-6"}), consent="opt-in"))
+    plan = (
+        CountryPlan("FR", consumes=frozenset({"60591-5"})),
+        CountryPlan("PT", exports=frozenset({"60591-5", "57833-6"}), consent="opt-in"),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         network = build_network(Path(tmp), catalogue=catalogue, plan=plan)
@@ -309,15 +311,17 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
             pid = PatientId(root=patient.domain, extension=patient.value)
             session = fr.initiator.login(demo_hp_identity("FR"))
             fr.initiator.query_patient(session, country="PT", patient_ids=[pid])
-            entries = fr.initiator.query_documents(session, country="PT", patient=pid,
-                                                   class_code="60591-5")
+            entries = fr.initiator.query_documents(
+                session, country="PT", patient=pid, class_code="60591-5"
+            )
             l3 = next(e for e in entries if not e.unique_id.endswith(".1"))
             durations = []
             pivot = b""
             for _ in range(transactions):
                 t = time.perf_counter_ns()
-                got = fr.initiator.retrieve_document(session, country="PT", patient=pid,
-                                                     entry=l3, target_language="fr")
+                got = fr.initiator.retrieve_document(
+                    session, country="PT", patient=pid, entry=l3, target_language="fr"
+                )
                 durations.append((time.perf_counter_ns() - t) / 1e6)
                 pivot = got.pivot
             stats = fr.initiator.partner_stats["PT"]
@@ -328,12 +332,21 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
             keys_pt, keys_fr = pt_node.keys, fr.keys
             echo_server = MtlsServer(
                 Starlette(routes=[Route("/echo", echo, methods=["POST"])]),
-                server_ssl_context(keys_pt.tls_server.certificate_path,
-                                   keys_pt.tls_server.key_path, [keys_pt.ca_path]))
+                server_ssl_context(
+                    keys_pt.tls_server.certificate_path,
+                    keys_pt.tls_server.key_path,
+                    [keys_pt.ca_path],
+                ),
+            )
             echo_server.start()
-            raw_client = PartnerClient("PT", client_ssl_context(
-                keys_fr.tls_client.certificate_path, keys_fr.tls_client.key_path,
-                [keys_fr.ca_path]))
+            raw_client = PartnerClient(
+                "PT",
+                client_ssl_context(
+                    keys_fr.tls_client.certificate_path,
+                    keys_fr.tls_client.key_path,
+                    [keys_fr.ca_path],
+                ),
+            )
             try:
                 url = f"https://localhost:{echo_server.port}/echo"
                 raw = []
@@ -352,7 +365,9 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
     added = p50 - raw50
     return {
         "transactions": transactions,
-        "p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "p99_ms": round(p99, 2),
+        "p50_ms": round(p50, 2),
+        "p95_ms": round(p95, 2),
+        "p99_ms": round(p99, 2),
         "p99_over_p50": round(p99 / p50, 2),
         "raw_exchange_p50_ms": round(raw50, 3),
         "gateway_added_p50_ms": round(added, 2),
@@ -361,8 +376,7 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
         "gateway_added_over_parse": round(added / parse, 1),
         "tls_handshakes": stats.tls_handshakes,  # type: ignore[attr-defined]
         "requests": stats.requests,  # type: ignore[attr-defined]
-        "handshakes_per_transaction": round(
-            stats.tls_handshakes / max(1, stats.requests), 4),  # type: ignore[attr-defined]
+        "handshakes_per_transaction": round(stats.tls_handshakes / max(1, stats.requests), 4),  # type: ignore[attr-defined]
         "two_node_cold_start_s": round(cold, 2),
     }
 
@@ -392,10 +406,12 @@ def main() -> None:
         results["catalogue_100k"] = c100 = cold_load("none", tmp)
     print(f"100k-concept catalogue cold load: {c100['load_s']} s (max RSS {c100['max_rss_mb']} MB)")
     results["gateway"] = gw = bench_gateway()
-    print(f"PS retrieval over mTLS ({gw['transactions']} tx): p50 {gw['p50_ms']} ms, "
-          f"p95 {gw['p95_ms']} ms, p99/p50 {gw['p99_over_p50']}; gateway-added "
-          f"{gw['gateway_added_p50_ms']} ms = {gw['gateway_added_over_parse']}× bare parse; "
-          f"{gw['handshakes_per_transaction']} TLS handshakes per transaction")
+    print(
+        f"PS retrieval over mTLS ({gw['transactions']} tx): p50 {gw['p50_ms']} ms, "
+        f"p95 {gw['p95_ms']} ms, p99/p50 {gw['p99_over_p50']}; gateway-added "
+        f"{gw['gateway_added_p50_ms']} ms = {gw['gateway_added_over_parse']}× bare parse; "
+        f"{gw['handshakes_per_transaction']} TLS handshakes per transaction"
+    )
     out = REPO / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=1) + "\n")

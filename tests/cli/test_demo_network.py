@@ -19,15 +19,27 @@ NCPEH = [sys.executable, "-m", "ncpeh.cli"]
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*NCPEH, *args], cwd=cwd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NCPEH_CATALOGUE_DIR": str(cwd / "none")})
+    return subprocess.run(
+        [*NCPEH, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NCPEH_CATALOGUE_DIR": str(cwd / "none")},
+    )
 
 
 def test_demo_network_serves_queries_both_ways_and_stops_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "NCPEH_CATALOGUE_DIR": str(tmp_path / "none")}
     started = time.monotonic()
-    demo = subprocess.Popen([*NCPEH, "demo"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    demo = subprocess.Popen(
+        [*NCPEH, "demo"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     info_file = tmp_path / "var" / "demo" / "network.json"
     try:
         while not info_file.exists():
@@ -48,8 +60,22 @@ def test_demo_network_serves_queries_both_ways_and_stops_cleanly(tmp_path: Path)
         fr = next(p for p in by_country["FR"] if p["showcase"])
 
         out = tmp_path / "pt-fr.xml"
-        result = _run(["query", "--at", "FR", "--patient-country", "PT", "--id", str(pt["id"]),
-                       "--lang", "fr", "-o", str(out)], tmp_path)
+        result = _run(
+            [
+                "query",
+                "--at",
+                "FR",
+                "--patient-country",
+                "PT",
+                "--id",
+                str(pt["id"]),
+                "--lang",
+                "fr",
+                "-o",
+                str(out),
+            ],
+            tmp_path,
+        )
         assert result.returncode == 0, result.stderr
         assert "identify patient (XCPD)" in result.stdout
         assert "0 untranslated, 0 unmapped" in result.stdout
@@ -57,14 +83,29 @@ def test_demo_network_serves_queries_both_ways_and_stops_cleanly(tmp_path: Path)
         assert 'displayName="Féminin"' in text or 'displayName="Masculin"' in text
 
         out = tmp_path / "fr-nb.xml"
-        result = _run(["query", "--at", "NO", "--patient-country", "FR", "--id", str(fr["id"]),
-                       "--lang", "nb", "-o", str(out)], tmp_path)
+        result = _run(
+            [
+                "query",
+                "--at",
+                "NO",
+                "--patient-country",
+                "FR",
+                "--id",
+                str(fr["id"]),
+                "--lang",
+                "nb",
+                "-o",
+                str(out),
+            ],
+            tmp_path,
+        )
         assert result.returncode == 0, result.stderr
         assert 'displayName="Kvinne"' in out.read_text() or 'displayName="Mann"' in out.read_text()
 
         refused = next(p for p in by_country["PT"] if not p["showcase"])
-        result = _run(["query", "--at", "FR", "--patient-country", "PT", "--id",
-                       str(refused["id"])], tmp_path)
+        result = _run(
+            ["query", "--at", "FR", "--patient-country", "PT", "--id", str(refused["id"])], tmp_path
+        )
         assert result.returncode == 2
         assert "NO_CONSENT" in result.stderr
         assert "Traceback" not in result.stderr

@@ -323,8 +323,17 @@ def query(
         raise fail("--purpose must be TREATMENT or EMERGENCY")
     if document not in ("ps", "ep"):
         raise fail("--class must be ps or ep")
-    run_query(directory, at=at, patient_country=patient_country, patient_id=id, domain=domain,
-              lang=lang, purpose=purpose, document_class=document, output=output)
+    run_query(
+        directory,
+        at=at,
+        patient_country=patient_country,
+        patient_id=id,
+        domain=domain,
+        lang=lang,
+        purpose=purpose,
+        document_class=document,
+        output=output,
+    )
 
 
 @pki_app.command("init")

@@ -28,8 +28,9 @@ def run_network(directory: Path, settings: Settings, *, port_base: int | None) -
     catalogue = load_catalogue(paths, include_demo=settings.demo_catalogue)
     ports = None
     if port_base:
-        ports = {p.country: (port_base + 2 * i, port_base + 2 * i + 1)
-                 for i, p in enumerate(DEMO_PLAN)}
+        ports = {
+            p.country: (port_base + 2 * i, port_base + 2 * i + 1) for i, p in enumerate(DEMO_PLAN)
+        }
     network = build_network(directory, catalogue=catalogue, ports=ports)
     network.start()
     stop = threading.Event()
@@ -37,20 +38,28 @@ def run_network(directory: Path, settings: Settings, *, port_base: int | None) -
         info_path = network.write_info()
         elapsed = time.perf_counter() - t0
         info = network.info()
-        echo(f"ncpeh demo: MyHealth@EU network of {len(info['nodes'])} NCPeH nodes "
-             f"started in {elapsed:.1f} s")
+        echo(
+            f"ncpeh demo: MyHealth@EU network of {len(info['nodes'])} NCPeH nodes "
+            f"started in {elapsed:.1f} s"
+        )
         for node in info["nodes"]:
             roles = "+".join(node["roles"]) or "-"
-            echo(f"  {node['country']}  roles {roles:<4} exports {','.join(node['exports']) or '-':<6}"
-                 f" consumes {','.join(node['consumes']) or '-':<6} consent {node['consent_policy']}")
+            exports = ",".join(node["exports"]) or "-"
+            consumes = ",".join(node["consumes"]) or "-"
+            echo(
+                f"  {node['country']}  roles {roles:<4} exports {exports:<6}"
+                f" consumes {consumes:<6} consent {node['consent_policy']}"
+            )
             echo(f"      XCPD {node['soap']['xcpd']}")
             echo(f"      XCA  {node['soap']['xca']}")
             echo(f"      client API {node['client_api']} (token in {node['api_token_file']})")
         echo("  showcase patients:")
         for p in info["patients"]:
             if p["showcase"]:
-                echo(f"    {p['country']} {p['id']:<16} {p['name']} (documents: "
-                     f"{','.join(p['documents']) or 'none'})")
+                echo(
+                    f"    {p['country']} {p['id']:<16} {p['name']} (documents: "
+                    f"{','.join(p['documents']) or 'none'})"
+                )
         first_pt = next(p for p in info["patients"] if p["country"] == "PT" and p["showcase"])
         first_fr = next(p for p in info["patients"] if p["country"] == "FR" and p["showcase"])
         echo("  try, in another shell:")
@@ -81,8 +90,9 @@ def load_info(directory: Path) -> dict[str, Any]:
     try:
         data = orjson.loads(path.read_bytes())
     except FileNotFoundError:
-        raise fail(f"no running demo network found ({path} is missing): start `ncpeh demo` "
-                   "first") from None
+        raise fail(
+            f"no running demo network found ({path} is missing): start `ncpeh demo` first"
+        ) from None
     except orjson.JSONDecodeError as exc:
         raise fail(f"{path}: unreadable network description: {exc}") from None
     if not isinstance(data, dict):
@@ -103,8 +113,10 @@ def show_info(directory: Path, *, as_json: bool) -> None:
         return
     for node in info["nodes"]:
         state = "running" if node["running"] else "NOT RUNNING"
-        echo(f"{node['country']} ({'+'.join(node['roles']) or '-'}, {state}): "
-             f"{node['soap']['xcpd']}  {node['client_api']}")
+        echo(
+            f"{node['country']} ({'+'.join(node['roles']) or '-'}, {state}): "
+            f"{node['soap']['xcpd']}  {node['client_api']}"
+        )
     for p in info["patients"]:
         mark = "*" if p["showcase"] else " "
         echo(f"{mark} {p['country']} {p['id']:<16} {p['name']}")
@@ -113,16 +125,19 @@ def show_info(directory: Path, *, as_json: bool) -> None:
 class _Api:
     def __init__(self, node: dict[str, Any]) -> None:
         token = Path(node["api_token_file"]).read_text().strip()
-        self.client = httpx.Client(base_url=node["client_api"], timeout=30.0,
-                                   headers={"authorization": f"Bearer {token}"})
+        self.client = httpx.Client(
+            base_url=node["client_api"], timeout=30.0, headers={"authorization": f"Bearer {token}"}
+        )
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            r = self.client.post(path, content=orjson.dumps(body),
-                                 headers={"content-type": "application/json"})
+            r = self.client.post(
+                path, content=orjson.dumps(body), headers={"content-type": "application/json"}
+            )
         except httpx.HTTPError as exc:
-            raise fail(f"the node's client API is not reachable ({exc}); is `ncpeh demo` "
-                       "running?") from None
+            raise fail(
+                f"the node's client API is not reachable ({exc}); is `ncpeh demo` running?"
+            ) from None
         data = orjson.loads(r.content) if r.content else {}
         if r.status_code != 200:
             raise fail(f"{path}: {data.get('title', r.status_code)}: {data.get('detail', '')}")
@@ -149,11 +164,19 @@ def run_query(
     if node is None:
         raise fail(f"no node for country {at} in the demo network")
     if domain is None:
-        known = next((p for p in info["patients"]
-                      if p["country"] == patient_country and p["id"] == patient_id), None)
+        known = next(
+            (
+                p
+                for p in info["patients"]
+                if p["country"] == patient_country and p["id"] == patient_id
+            ),
+            None,
+        )
         if known is None:
-            raise fail(f"{patient_country} patient {patient_id} is not a seeded demo patient; "
-                       "give --domain OID to query any identifier")
+            raise fail(
+                f"{patient_country} patient {patient_id} is not a seeded demo patient; "
+                "give --domain OID to query any identifier"
+            )
         domain = str(known["domain"])
     class_code = {"ps": "60591-5", "ep": "57833-6"}[document_class]
     api = _Api(node)
@@ -165,36 +188,64 @@ def run_query(
         echo(f"  {label:<34} {(time.perf_counter() - t) * 1000:7.1f} ms")
         return out
 
-    echo(f"ncpeh query: HP at {at} asks {patient_country} for {document_class.upper()} of "
-         f"{patient_id}")
+    echo(
+        f"ncpeh query: HP at {at} asks {patient_country} for {document_class.upper()} of "
+        f"{patient_id}"
+    )
     session = step("HCP assertion (login)", "/sessions", {})["session"]
-    found = step("identify patient (XCPD)", "/patients/search",
-                 {"session": session, "country": patient_country, "id": patient_id,
-                  "domain": domain})
+    found = step(
+        "identify patient (XCPD)",
+        "/patients/search",
+        {"session": session, "country": patient_country, "id": patient_id, "domain": domain},
+    )
     patient = found["patients"][0]
     ident = next((i for i in patient["ids"] if i["extension"] == patient_id), patient["ids"][0])
-    echo(f"    -> {' '.join(patient['given'])} {' '.join(patient['family'])}, born "
-         f"{patient['birth_date']}")
+    echo(
+        f"    -> {' '.join(patient['given'])} {' '.join(patient['family'])}, born "
+        f"{patient['birth_date']}"
+    )
     ref = {"root": ident["root"], "extension": ident["extension"]}
-    step("treatment relationship (TRC)", "/trc",
-         {"session": session, "patient": ref, "purpose": purpose})
-    docs = step("list documents (XCA ITI-38)", "/documents/search",
-                {"session": session, "country": patient_country, "patient": ref,
-                 "class_code": class_code, "purpose": purpose})["documents"]
+    step(
+        "treatment relationship (TRC)",
+        "/trc",
+        {"session": session, "patient": ref, "purpose": purpose},
+    )
+    docs = step(
+        "list documents (XCA ITI-38)",
+        "/documents/search",
+        {
+            "session": session,
+            "country": patient_country,
+            "patient": ref,
+            "class_code": class_code,
+            "purpose": purpose,
+        },
+    )["documents"]
     l3 = [d for d in docs if d["format_code"] != "urn:ihe:iti:xds-sd:pdf:2008"]
     echo(f"    -> {len(docs)} document(s), {len(l3)} structured (L3)")
     if not l3:
         raise fail(f"{patient_country} returned no structured document")
-    got = step(f"retrieve + translate to {lang} (ITI-39)", "/documents/retrieve",
-               {"session": session, "country": patient_country, "patient": ref,
-                "document": l3[0], "lang": lang, "purpose": purpose})
+    got = step(
+        f"retrieve + translate to {lang} (ITI-39)",
+        "/documents/retrieve",
+        {
+            "session": session,
+            "country": patient_country,
+            "patient": ref,
+            "document": l3[0],
+            "lang": lang,
+            "purpose": purpose,
+        },
+    )
     report = got["report"]
     target = output or Path(f"{patient_country}-{patient_id}-{document_class}-{lang}.xml")
     write_atomic(target, base64.b64decode(got["translated"]))
-    echo(f"  total {(time.perf_counter() - total) * 1000:.1f} ms; {report['translated']}/"
-         f"{report['coded_elements']} coded elements translated, "
-         f"{len(report['untranslated'])} untranslated, {len(report['unmapped'])} unmapped"
-         + (f"; warnings: {', '.join(got['warnings'])}" if got["warnings"] else ""))
+    echo(
+        f"  total {(time.perf_counter() - total) * 1000:.1f} ms; {report['translated']}/"
+        f"{report['coded_elements']} coded elements translated, "
+        f"{len(report['untranslated'])} untranslated, {len(report['unmapped'])} unmapped"
+        + (f"; warnings: {', '.join(got['warnings'])}" if got["warnings"] else "")
+    )
     echo(f"  translated document: {target}")
 
 
@@ -202,5 +253,7 @@ def init_pki(directory: Path, countries: list[str]) -> None:
     from ncpeh.trust import create_demo_pki
 
     pki = create_demo_pki(directory, countries)
-    echo(f"demo CA {pki.ca_path}; nodes: {', '.join(sorted(pki.nodes))} "
-         "(TLS server, TLS client and signing keys each)")
+    echo(
+        f"demo CA {pki.ca_path}; nodes: {', '.join(sorted(pki.nodes))} "
+        "(TLS server, TLS client and signing keys each)"
+    )

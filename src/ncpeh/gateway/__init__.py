@@ -27,8 +27,8 @@ from ncpeh.gateway._node import Node, NodeConfig, demo_hp_identity
 from ncpeh.gateway._responder import (
     AccessEvent,
     AuditSink,
-    RespondingGateway,
     ResponderSettings,
+    RespondingGateway,
     wrap_l1,
 )
 

@@ -124,7 +124,10 @@ class InitiatingGateway:
         element = build_hcp_assertion(identity, signer=self._signer, now=self._clock())
         # Our TRC-STS reads the assertion back through the same verifier a partner uses.
         hcp = verify_hcp_assertion(
-            element, trust=self._trust, expected_country=self.country, transaction=None,
+            element,
+            trust=self._trust,
+            expected_country=self.country,
+            transaction=None,
             now=self._clock(),
         )
         return HpSession(identity, element, hcp)
@@ -141,7 +144,10 @@ class InitiatingGateway:
         trc = session.trcs.get(key)
         if trc is None:
             trc = build_trc_assertion(
-                session.hcp, patient_id=patient, signer=self._signer, purpose_of_use=purpose,
+                session.hcp,
+                patient_id=patient,
+                signer=self._signer,
+                purpose_of_use=purpose,
                 now=self._clock(),
             )
             session.trcs[key] = trc
@@ -195,11 +201,14 @@ class InitiatingGateway:
         """XCPD: identify the patient in their country. Raises GatewayError on no match."""
         cc = country.upper()
         request = XcpdRequest.create(
-            patient_ids=patient_ids, sender_country=self.country, receiver_country=cc,
+            patient_ids=patient_ids,
+            sender_country=self.country,
+            receiver_country=cc,
             now=self._clock(),
         )
-        payload = self._call(cc, "xcpd", XCPD_REQUEST, build_xcpd_request(request),
-                             [session.hcp_element])
+        payload = self._call(
+            cc, "xcpd", XCPD_REQUEST, build_xcpd_request(request), [session.hcp_element]
+        )
         response = parse_xcpd_response(payload)
         if not response.patients:
             detail = response.details[0] if response.details else None
@@ -210,15 +219,21 @@ class InitiatingGateway:
         return list(response.patients)
 
     def query_documents(
-        self, session: HpSession, *, country: str, patient: PatientId, class_code: str,
+        self,
+        session: HpSession,
+        *,
+        country: str,
+        patient: PatientId,
+        class_code: str,
         purpose: PurposeOfUse = PurposeOfUse.TREATMENT,
     ) -> list[DocumentEntry]:
         """XCA ITI-38 FindDocuments for one class (60591-5 PS, 57833-6 eP)."""
         cc = country.upper()
         trc = self.confirm_treatment(session, patient=patient, purpose=purpose)
         query = FindDocumentsQuery.for_class(patient, class_code)
-        payload = self._call(cc, "xca", XCA_QUERY, build_query_request(query),
-                             [session.hcp_element, trc])
+        payload = self._call(
+            cc, "xca", XCA_QUERY, build_query_request(query), [session.hcp_element, trc]
+        )
         response = parse_query_response(payload)
         errors = [e for e in response.errors if not e.is_warning]
         if errors:
@@ -226,22 +241,36 @@ class InitiatingGateway:
         return list(response.documents)
 
     def retrieve_document(
-        self, session: HpSession, *, country: str, patient: PatientId, entry: DocumentEntry,
-        target_language: str, purpose: PurposeOfUse = PurposeOfUse.TREATMENT,
+        self,
+        session: HpSession,
+        *,
+        country: str,
+        patient: PatientId,
+        entry: DocumentEntry,
+        target_language: str,
+        purpose: PurposeOfUse = PurposeOfUse.TREATMENT,
     ) -> RetrievedTranslation:
         """XCA ITI-39, then translate the pivot into ``target_language`` (codes kept)."""
         cc = country.upper()
         trc = self.confirm_treatment(session, patient=patient, purpose=purpose)
-        request = RetrieveRequest((DocumentRequest(
-            entry.repository_unique_id or "", entry.unique_id, entry.home_community_id),))
-        payload = self._call(cc, "xca", XCA_RETRIEVE, build_retrieve_request(request),
-                             [session.hcp_element, trc])
+        request = RetrieveRequest(
+            (
+                DocumentRequest(
+                    entry.repository_unique_id or "", entry.unique_id, entry.home_community_id
+                ),
+            )
+        )
+        payload = self._call(
+            cc, "xca", XCA_RETRIEVE, build_retrieve_request(request), [session.hcp_element, trc]
+        )
         response = parse_retrieve_response(payload)
         errors = [e for e in response.errors if not e.is_warning]
         if errors or not response.documents:
             first = errors[0] if errors else None
-            raise GatewayError(first.error_code if first else "ERROR_GENERIC_DOCUMENT_MISSING",
-                               first.code_context if first else "no document returned")
+            raise GatewayError(
+                first.error_code if first else "ERROR_GENERIC_DOCUMENT_MISSING",
+                first.code_context if first else "no document returned",
+            )
         pivot = response.documents[0].content
         tree = parse_xml(pivot)
         result = translate(tree, catalogue=self._catalogue, language=target_language)
@@ -260,4 +289,3 @@ class InitiatingGateway:
             for client in self._clients.values():
                 client.close()
             self._clients.clear()
-

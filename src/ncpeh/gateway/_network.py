@@ -98,20 +98,22 @@ class Network:
         for plan in self.plan:
             node = self.nodes[plan.country]
             roles = (["A"] if plan.exports else []) + (["B"] if plan.consumes else [])
-            nodes.append({
-                "country": plan.country,
-                "roles": roles,
-                "exports": sorted(_SHORT[c] for c in plan.exports),
-                "consumes": sorted(_SHORT[c] for c in plan.consumes),
-                "consent_policy": plan.consent,
-                "home_community_id": node.config.home_community_id,
-                "soap": {
-                    "xcpd": f"{node.soap_base_url}/ncp/xcpd",
-                    "xca": f"{node.soap_base_url}/ncp/xca",
-                },
-                "client_api": f"{node.api_url}/client/v1",
-                "api_token_file": str(self.directory / plan.country / "api-token"),
-            })
+            nodes.append(
+                {
+                    "country": plan.country,
+                    "roles": roles,
+                    "exports": sorted(_SHORT[c] for c in plan.exports),
+                    "consumes": sorted(_SHORT[c] for c in plan.consumes),
+                    "consent_policy": plan.consent,
+                    "home_community_id": node.config.home_community_id,
+                    "soap": {
+                        "xcpd": f"{node.soap_base_url}/ncp/xcpd",
+                        "xca": f"{node.soap_base_url}/ncp/xca",
+                    },
+                    "client_api": f"{node.api_url}/client/v1",
+                    "api_token_file": str(self.directory / plan.country / "api-token"),
+                }
+            )
         patients = [
             {
                 "country": p.country,
@@ -119,16 +121,22 @@ class Network:
                 "domain": p.identifier.domain,
                 "name": f"{' '.join(p.demographics.given_names)} {p.demographics.family_name}",
                 "birth_date": p.demographics.birth_date.isoformat()
-                if p.demographics.birth_date else None,
+                if p.demographics.birth_date
+                else None,
                 "showcase": p.showcase,
-                "documents": sorted({_SHORT.get(d.metadata.class_code, d.metadata.class_code)
-                                     for d in p.documents}),
+                "documents": sorted(
+                    {_SHORT.get(d.metadata.class_code, d.metadata.class_code) for d in p.documents}
+                ),
             }
             for cc in sorted(self.patients)
             for p in self.patients[cc]
         ]
-        return {"directory": str(self.directory), "started_at": self.started_at.isoformat(),
-                "nodes": nodes, "patients": patients}
+        return {
+            "directory": str(self.directory),
+            "started_at": self.started_at.isoformat(),
+            "nodes": nodes,
+            "patients": patients,
+        }
 
     def write_info(self) -> Path:
         path = self.directory / "network.json"
@@ -152,23 +160,24 @@ def build_network(
     directory.mkdir(parents=True, exist_ok=True)
     countries = [p.country for p in plans]
     pki = create_demo_pki(directory / "pki", countries)
-    chosen = {cc: (ports or {}).get(cc) or (_free_port(host), _free_port(host))
-              for cc in countries}
+    chosen = {cc: (ports or {}).get(cc) or (_free_port(host), _free_port(host)) for cc in countries}
     entries = []
     for p in plans:
         keys = pki.nodes[p.country]
         soap_port = chosen[p.country][0]
         base = f"https://localhost:{soap_port}/ncp"
-        entries.append(CountryEntry(
-            country=p.country,
-            home_community_id=country_profile(p.country).home_community_id,
-            endpoints=Endpoints(xcpd=f"{base}/xcpd", xca=f"{base}/xca", xdr=f"{base}/xdr"),
-            tls_server_cert=keys.tls_server.certificate,
-            tls_client_cert=keys.tls_client.certificate,
-            signing_cert=keys.signing.certificate,
-            exports={_SHORT[c] for c in p.exports},
-            consumes={_SHORT[c] for c in p.consumes},
-        ))
+        entries.append(
+            CountryEntry(
+                country=p.country,
+                home_community_id=country_profile(p.country).home_community_id,
+                endpoints=Endpoints(xcpd=f"{base}/xcpd", xca=f"{base}/xca", xdr=f"{base}/xdr"),
+                tls_server_cert=keys.tls_server.certificate,
+                tls_client_cert=keys.tls_client.certificate,
+                signing_cert=keys.signing.certificate,
+                exports={_SHORT[c] for c in p.exports},
+                consumes={_SHORT[c] for c in p.consumes},
+            )
+        )
     ca_key = serialization.load_pem_private_key(
         (directory / "pki" / "ca" / "ca.key.pem").read_bytes(), password=None
     )
@@ -210,6 +219,5 @@ def build_network(
             api_port=chosen[p.country][1],
             api_token=token,
         )
-        nodes[p.country] = Node(config, catalogue=catalogue,
-                                **({"clock": clock} if clock else {}))
+        nodes[p.country] = Node(config, catalogue=catalogue, **({"clock": clock} if clock else {}))
     return Network(directory, nodes, patients, plans)

@@ -36,8 +36,8 @@ from ncpeh.consent.adapters.sql import SqlConsentStore
 from ncpeh.gateway._initiator import GatewayError, HpSession, InitiatingGateway
 from ncpeh.gateway._responder import (
     AccessEvent,
-    RespondingGateway,
     ResponderSettings,
+    RespondingGateway,
 )
 from ncpeh.gateway.wire import DocumentEntry
 from ncpeh.national.adapters.sql import SqlNationalConnector
@@ -118,8 +118,18 @@ class _SqlAudit:
             )
 
 
-_REFUSAL_MARKERS = ("NO_CONSENT", "4701", "4703", "InsufficientRights", "_SEC_", "HPI", "1001",
-                    "1002", "4206", "4207")
+_REFUSAL_MARKERS = (
+    "NO_CONSENT",
+    "4701",
+    "4703",
+    "InsufficientRights",
+    "_SEC_",
+    "HPI",
+    "1001",
+    "1002",
+    "4206",
+    "4207",
+)
 
 
 def _outcome(event: AccessEvent) -> AccessOutcome:
@@ -161,8 +171,9 @@ class _ThreadedUvicorn:
     """A plain-HTTP uvicorn server on loopback in a background thread (client API)."""
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                lifespan="off", access_log=False)
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -282,11 +293,13 @@ class Node:
         async def health(_: Request) -> Response:
             return JSONResponse({"status": "ok", "country": self.config.country})
 
-        return Starlette(routes=[
-            Route("/ncp/xcpd", soap, methods=["POST"]),
-            Route("/ncp/xca", soap, methods=["POST"]),
-            Route("/healthz", health, methods=["GET"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/ncp/xcpd", soap, methods=["POST"]),
+                Route("/ncp/xca", soap, methods=["POST"]),
+                Route("/healthz", health, methods=["GET"]),
+            ]
+        )
 
     # -- client connector (NCPeH-B) ------------------------------------------------
     def api_app(self) -> Starlette:
@@ -321,21 +334,28 @@ class Node:
         async def health(_: Request) -> Response:
             return JSONResponse({"status": "ok", "country": self.config.country})
 
-        return Starlette(routes=[
-            Route("/client/v1/sessions", endpoint(self._api_login), methods=["POST"]),
-            Route("/client/v1/patients/search", endpoint(self._api_identify), methods=["POST"]),
-            Route("/client/v1/trc", endpoint(self._api_trc), methods=["POST"]),
-            Route("/client/v1/documents/search", endpoint(self._api_documents), methods=["POST"]),
-            Route("/client/v1/documents/retrieve", endpoint(self._api_retrieve),
-                  methods=["POST"]),
-            Route("/healthz", health, methods=["GET"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/client/v1/sessions", endpoint(self._api_login), methods=["POST"]),
+                Route("/client/v1/patients/search", endpoint(self._api_identify), methods=["POST"]),
+                Route("/client/v1/trc", endpoint(self._api_trc), methods=["POST"]),
+                Route(
+                    "/client/v1/documents/search", endpoint(self._api_documents), methods=["POST"]
+                ),
+                Route(
+                    "/client/v1/documents/retrieve", endpoint(self._api_retrieve), methods=["POST"]
+                ),
+                Route("/healthz", health, methods=["GET"]),
+            ]
+        )
 
     def _session(self, data: dict[str, Any]) -> HpSession:
         with self._lock:
             session = self._sessions.get(str(data["session"]))
         if session is None:
-            raise GatewayError("ERROR_HPI_AUTHENTICATION_NOT_RECEIVED", "unknown or expired session")
+            raise GatewayError(
+                "ERROR_HPI_AUTHENTICATION_NOT_RECEIVED", "unknown or expired session"
+            )
         return session
 
     def _api_login(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -345,39 +365,50 @@ class Node:
         sid = secrets.token_urlsafe(18)
         with self._lock:
             self._sessions[sid] = session
-        return {"session": sid, "hcp_assertion_id": session.hcp.id,
-                "expires": session.hcp.not_on_or_after.isoformat()}
+        return {
+            "session": sid,
+            "hcp_assertion_id": session.hcp.id,
+            "expires": session.hcp.not_on_or_after.isoformat(),
+        }
 
     def _api_identify(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._session(data)
         pid = PatientId(root=str(data["domain"]), extension=str(data["id"]))
-        matches = self.initiator.query_patient(session, country=str(data["country"]),
-                                               patient_ids=[pid])
+        matches = self.initiator.query_patient(
+            session, country=str(data["country"]), patient_ids=[pid]
+        )
         out = []
         for m in matches:
             d = m.demographics
-            out.append({
-                "ids": [{"root": i.root, "extension": i.extension} for i in d.ids],
-                "family": [n for name in d.names for n in name.family],
-                "given": [n for name in d.names for n in name.given],
-                "gender": d.gender, "birth_date": d.birth_time,
-            })
+            out.append(
+                {
+                    "ids": [{"root": i.root, "extension": i.extension} for i in d.ids],
+                    "family": [n for name in d.names for n in name.family],
+                    "given": [n for name in d.names for n in name.given],
+                    "gender": d.gender,
+                    "birth_date": d.birth_time,
+                }
+            )
         return {"patients": out}
 
     def _api_trc(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._session(data)
-        patient = PatientId(root=str(data["patient"]["root"]),
-                            extension=str(data["patient"]["extension"]))
+        patient = PatientId(
+            root=str(data["patient"]["root"]), extension=str(data["patient"]["extension"])
+        )
         purpose = PurposeOfUse(str(data.get("purpose", "TREATMENT")))
         trc = self.initiator.confirm_treatment(session, patient=patient, purpose=purpose)
         return {"trc_assertion_id": trc.get("ID"), "purpose": purpose.value}
 
     def _api_documents(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._session(data)
-        patient = PatientId(root=str(data["patient"]["root"]),
-                            extension=str(data["patient"]["extension"]))
+        patient = PatientId(
+            root=str(data["patient"]["root"]), extension=str(data["patient"]["extension"])
+        )
         entries = self.initiator.query_documents(
-            session, country=str(data["country"]), patient=patient,
+            session,
+            country=str(data["country"]),
+            patient=patient,
             class_code=str(data.get("class_code", "60591-5")),
             purpose=PurposeOfUse(str(data.get("purpose", "TREATMENT"))),
         )
@@ -385,16 +416,22 @@ class Node:
 
     def _api_retrieve(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._session(data)
-        patient = PatientId(root=str(data["patient"]["root"]),
-                            extension=str(data["patient"]["extension"]))
+        patient = PatientId(
+            root=str(data["patient"]["root"]), extension=str(data["patient"]["extension"])
+        )
         doc = data["document"]
         entry = DocumentEntry(
-            entry_uuid="", unique_id=str(doc["unique_id"]), mime_type="text/xml",
+            entry_uuid="",
+            unique_id=str(doc["unique_id"]),
+            mime_type="text/xml",
             repository_unique_id=str(doc["repository_unique_id"]),
             home_community_id=doc.get("home_community_id"),
         )
         got = self.initiator.retrieve_document(
-            session, country=str(data["country"]), patient=patient, entry=entry,
+            session,
+            country=str(data["country"]),
+            patient=patient,
+            entry=entry,
             target_language=str(data.get("lang", "en")),
             purpose=PurposeOfUse(str(data.get("purpose", "TREATMENT"))),
         )
@@ -419,7 +456,10 @@ def _entry_json(e: DocumentEntry) -> dict[str, Any]:
 
 
 def _problem(status: int, code: str, detail: str) -> Response:
-    body = {"type": f"urn:ncpeh:problem:{code}", "title": code, "status": status,
-            "detail": " ".join(detail.split())}
-    return Response(orjson.dumps(body), status_code=status,
-                    media_type="application/problem+json")
+    body = {
+        "type": f"urn:ncpeh:problem:{code}",
+        "title": code,
+        "status": status,
+        "detail": " ".join(detail.split()),
+    }
+    return Response(orjson.dumps(body), status_code=status, media_type="application/problem+json")

@@ -33,8 +33,8 @@ from typing import Protocol
 from lxml import etree
 
 from ncpeh.consent import ConsentPolicy
-from ncpeh.documents import V3
 from ncpeh.consent import PurposeOfUse as ConsentPurpose
+from ncpeh.documents import V3
 from ncpeh.errors import NcpehError
 from ncpeh.gateway.wire import (
     XCA_QUERY,
@@ -169,7 +169,9 @@ class _Context:
 
 def _patient_identifier(pid: PatientId) -> PatientIdentifier:
     if not pid.root or not pid.extension:
-        raise _Refused("ERROR_PI_INCORRECT_FORMATTING", "patient identifier needs root and extension")
+        raise _Refused(
+            "ERROR_PI_INCORRECT_FORMATTING", "patient identifier needs root and extension"
+        )
     try:
         return PatientIdentifier(value=pid.extension, domain=pid.root)
     except ValueError as exc:
@@ -240,13 +242,13 @@ class RespondingGateway:
         if action == XCA_RETRIEVE:
             return self._retrieve(envelope, addressing, peer_country)
         return _fault(
-            FaultCode.SENDER, "ERROR_GENERIC_SERVICE_SIGNIFIER_UNKNOWN", f"unsupported action {action}"
+            FaultCode.SENDER,
+            "ERROR_GENERIC_SERVICE_SIGNIFIER_UNKNOWN",
+            f"unsupported action {action}",
         )
 
     # -- shared checks -----------------------------------------------------------
-    def _hcp(
-        self, envelope: SoapEnvelope, ctx: _Context, transaction: Transaction
-    ) -> HcpAssertion:
+    def _hcp(self, envelope: SoapEnvelope, ctx: _Context, transaction: Transaction) -> HcpAssertion:
         assertions = select_assertions(envelope.assertions)
         hcp = verify_hcp_assertion(
             assertions.hcp_or_raise(),
@@ -297,9 +299,7 @@ class RespondingGateway:
             )
         )
 
-    def _respond(
-        self, payload: etree._Element, request: Addressing, action: str
-    ) -> bytes:
+    def _respond(self, payload: etree._Element, request: Addressing, action: str) -> bytes:
         env = build_envelope(payload, addressing=Addressing.response_to(request, action))
         return serialize_xml(env)
 
@@ -316,8 +316,10 @@ class RespondingGateway:
             self._hcp(envelope, ctx, Transaction.PATIENT_DISCOVERY)
             response = self._identify(request, ctx)
         except TrustError as exc:
-            code = "InsufficientRights" if exc.ehdsi_code in ("4703", "InsufficientRights") else (
-                exc.ehdsi_code
+            code = (
+                "InsufficientRights"
+                if exc.ehdsi_code in ("4703", "InsufficientRights")
+                else (exc.ehdsi_code)
             )
             response = XcpdResponse.failed(request, code=code, text=str(exc))
         except _Refused as exc:
@@ -330,8 +332,9 @@ class RespondingGateway:
             if not response.patients:
                 code = next((d.code for d in response.details), "ERROR_PI_NO_MATCH")
         self._record(ctx, code)
-        return self._respond(build_xcpd_response(response, request=request), addressing,
-                             XCPD_RESPONSE)
+        return self._respond(
+            build_xcpd_response(response, request=request), addressing, XCPD_RESPONSE
+        )
 
     def _identify(self, request: XcpdRequest, ctx: _Context) -> XcpdResponse:
         ids = tuple(_patient_identifier(p) for p in request.patient_ids())
@@ -414,10 +417,17 @@ class RespondingGateway:
         has_l1 = {d.related_document_id for d in documents if d.format is DocumentFormat.L1}
         for d in documents:
             if d.format is DocumentFormat.L3 and d.document_id not in has_l1:
-                entries.append(self._entry(replace(
-                    d, document_id=d.document_id + L1_SUFFIX, format=DocumentFormat.L1,
-                    title=f"{d.title} (PDF)", related_document_id=d.document_id,
-                )))
+                entries.append(
+                    self._entry(
+                        replace(
+                            d,
+                            document_id=d.document_id + L1_SUFFIX,
+                            format=DocumentFormat.L1,
+                            title=f"{d.title} (PDF)",
+                            related_document_id=d.document_id,
+                        )
+                    )
+                )
         return tuple(entries)
 
     def _entry(self, meta: DocumentMetadata) -> DocumentEntry:
@@ -509,9 +519,7 @@ class RespondingGateway:
         )
         return [retrieved], warnings
 
-    def _pivot(
-        self, friendly: bytes, meta: DocumentMetadata
-    ) -> tuple[bytes, list[RegistryError]]:
+    def _pivot(self, friendly: bytes, meta: DocumentMetadata) -> tuple[bytes, list[RegistryError]]:
         """The pivot of a friendly document; the result is cached by content digest.
 
         A document is transcoded once, not once per retrieval: the cache key is the
@@ -553,7 +561,6 @@ class RespondingGateway:
         ]
         return serialize_xml(result.tree), warnings
 
-
     def _l1(self, friendly: bytes, meta: DocumentMetadata) -> bytes:
         """The L1 rendition: a PDF of the document in its own language, in a CDA nonXMLBody."""
         key = (meta.document_id, meta.sha256)
@@ -566,12 +573,12 @@ class RespondingGateway:
 
         tree = parse_xml(friendly)
         language = (meta.language or "en").split("-")[0]
-        view = extract_view(tree, display_language=language,
-                            source_country=self.settings.country)
+        view = extract_view(tree, display_language=language, source_country=self.settings.country)
         try:
             with self._render_lock:
-                pdf = render_pdf(view, language=language,
-                                 generated_by=f"NCPeH-{self.settings.country}")
+                pdf = render_pdf(
+                    view, language=language, generated_by=f"NCPeH-{self.settings.country}"
+                )
         except RenderError as exc:
             prefix = _PREFIX_OF_CLASS.get(meta.class_code, "PS")
             raise _Refused(f"ERROR_{prefix}_PDF_FORMAT_NOT_PROVIDED", str(exc)) from None
@@ -593,8 +600,9 @@ def wrap_l1(l3: etree._ElementTree, pdf: bytes) -> bytes:
         root.remove(component)
     component = etree.SubElement(root, f"{{{V3}}}component")
     body = etree.SubElement(component, f"{{{V3}}}nonXMLBody")
-    text = etree.SubElement(body, f"{{{V3}}}text", mediaType="application/pdf",
-                            representation="B64")
+    text = etree.SubElement(
+        body, f"{{{V3}}}text", mediaType="application/pdf", representation="B64"
+    )
     text.text = base64.b64encode(pdf).decode("ascii")
     return serialize_xml(root)
 
@@ -615,4 +623,3 @@ def _match(patient: PatientDemographics, hcid: str) -> PatientMatch:
 def _fault(code: FaultCode, ehdsi_code: str, reason: str) -> bytes:
     fault = build_soap_fault(SoapFault(code, " ".join(reason.split())[:500], ehdsi_code))
     return serialize_xml(fault)
-

@@ -16,8 +16,8 @@ keeps demo screenshots, golden files and bug reports reproducible.
   when packaged, else the minimal one in ``data/templates``) by substituting
   the header and refilling the five basic sections from ``data/clinical.json``
   (national language, national diagnosis and procedure codes); for PT also one
-  or two friendly ePrescriptions (``pharm`` namespace). Norwegian patients exist for identification only
-  (Norway is not planned as country A; france-norway.md §6).
+  or two friendly ePrescriptions (``pharm`` namespace). Norwegian patients exist for
+  identification only (Norway is not planned as country A; france-norway.md §6).
 * **Consent**: the three showcase patients have an opt-in grant; patient 4 an
   opt-out refusal of everything; patient 5 an opt-out refusal of eP only.
 """
