@@ -63,7 +63,7 @@ def _free_port(host: str) -> int:
 
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
@@ -203,6 +203,11 @@ def build_network(
             engine.dispose()
         token = secrets.token_urlsafe(24)
         _write_private(directory / p.country / "api-token", token.encode())
+        # The audit pseudonymisation key must outlive restarts, or a patient's access
+        # log could not be assembled across them: created once, kept private.
+        key_file = directory / p.country / "audit-key"
+        if not key_file.exists():
+            _write_private(key_file, secrets.token_bytes(32))
         hcid = country_profile(p.country).home_community_id
         config = NodeConfig(
             country=p.country,
@@ -218,6 +223,7 @@ def build_network(
             soap_port=chosen[p.country][0],
             api_port=chosen[p.country][1],
             api_token=token,
+            audit_key=key_file.read_bytes(),
         )
         nodes[p.country] = Node(config, catalogue=catalogue, **({"clock": clock} if clock else {}))
     return Network(directory, nodes, patients, plans)
