@@ -72,6 +72,7 @@ from ncpeh.gateway.wire import (
     parse_soap_envelope,
     parse_xcpd_request,
 )
+from ncpeh.gateway.wire._ns import WSA_FAULT_ACTION
 from ncpeh.national import (
     DocumentFormat,
     DocumentMetadata,
@@ -92,6 +93,7 @@ from ncpeh.trust import (
     Transaction,
     TrustError,
     TrustStore,
+    check_permissions_or_raise,
     select_assertions,
     verify_hcp_assertion,
     verify_trc_assertion,
@@ -167,6 +169,19 @@ class _Context:
     purpose: str | None = None
 
 
+#: Refusals every handler turns into an eHDSI code, in one table (_code_of).
+_HANDLED = (TrustError, _Refused, NationalConnectorError)
+
+
+def _code_of(exc: Exception, service: Service | None) -> str:
+    """The eHDSI code answered for a refusal (trust, gateway or national connector)."""
+    if isinstance(exc, NationalConnectorError):
+        return ehdsi_code_for(exc, service=service).code
+    if isinstance(exc, TrustError | _Refused):
+        return exc.ehdsi_code
+    return "ERROR_GENERIC"
+
+
 def _patient_identifier(pid: PatientId) -> PatientIdentifier:
     if not pid.root or not pid.extension:
         raise _Refused(
@@ -230,10 +245,8 @@ class RespondingGateway:
                 raise _Refused("ERROR_SEC_GENERIC", "no WS-Addressing MessageID")
             with self._lock:
                 self._replay.remember_or_raise(addressing.message_id)
-        except TrustError as exc:
-            return _fault(FaultCode.SENDER, exc.ehdsi_code, str(exc))
-        except _Refused as exc:
-            return _fault(FaultCode.SENDER, exc.ehdsi_code, str(exc))
+        except (TrustError, _Refused) as exc:
+            return _fault(FaultCode.SENDER, _code_of(exc, None), str(exc), addressing)
         assert addressing is not None
         if action == XCPD_REQUEST:
             return self._xcpd(envelope, addressing, peer_country)
@@ -248,7 +261,9 @@ class RespondingGateway:
         )
 
     # -- shared checks -----------------------------------------------------------
-    def _hcp(self, envelope: SoapEnvelope, ctx: _Context, transaction: Transaction) -> HcpAssertion:
+    def _hcp(
+        self, envelope: SoapEnvelope, ctx: _Context, transaction: Transaction | None
+    ) -> HcpAssertion:
         assertions = select_assertions(envelope.assertions)
         hcp = verify_hcp_assertion(
             assertions.hcp_or_raise(),
@@ -284,7 +299,14 @@ class RespondingGateway:
         if not decision.granted:
             raise _Refused(decision.error_code or "4701", decision.reason)
 
-    def _record(self, ctx: _Context, error_code: str | None) -> None:
+    def _record(
+        self, ctx: _Context, error_code: str | None, *, granted: bool | None = None
+    ) -> None:
+        """Audit one access. Served with a warning is granted; any *_NO_CONSENT is not."""
+        if granted is None:
+            granted = error_code is None or (
+                error_code.startswith("WARNING") and "NO_CONSENT" not in error_code
+            )
         self._audit.record(
             AccessEvent(
                 occurred_at=self._clock(),
@@ -292,7 +314,7 @@ class RespondingGateway:
                 requesting_country=ctx.peer_country,
                 hp_id=ctx.hp_id,
                 patient_id=ctx.patient_cx,
-                granted=error_code is None or error_code.startswith("WARNING"),
+                granted=granted,
                 error_code=error_code,
                 document_class=ctx.document_class,
                 purpose_of_use=ctx.purpose,
@@ -315,18 +337,10 @@ class RespondingGateway:
         try:
             self._hcp(envelope, ctx, Transaction.PATIENT_DISCOVERY)
             response = self._identify(request, ctx)
-        except TrustError as exc:
-            code = (
-                "InsufficientRights"
-                if exc.ehdsi_code in ("4703", "InsufficientRights")
-                else (exc.ehdsi_code)
-            )
-            response = XcpdResponse.failed(request, code=code, text=str(exc))
-        except _Refused as exc:
-            code = exc.ehdsi_code
-            response = XcpdResponse.failed(request, code=code, text=str(exc))
-        except NationalConnectorError as exc:
-            code = ehdsi_code_for(exc, service=Service.IDENTIFICATION).code
+        except _HANDLED as exc:
+            code = _code_of(exc, Service.IDENTIFICATION)
+            if code == "4703":  # XCPD speaks the eHDSI XCPD vocabulary for rights
+                code = "InsufficientRights"
             response = XcpdResponse.failed(request, code=code, text=str(exc))
         else:
             if not response.patients:
@@ -377,13 +391,9 @@ class RespondingGateway:
         entries: tuple[DocumentEntry, ...] = ()
         try:
             entries = self._find_documents(envelope, query, ctx)
-        except TrustError as exc:
-            error = RegistryError(exc.ehdsi_code, str(exc))
-        except _Refused as exc:
-            error = RegistryError(exc.ehdsi_code, str(exc))
-        except NationalConnectorError as exc:
+        except _HANDLED as exc:
             service = _SERVICE_OF_CLASS.get(ctx.document_class or "")
-            error = RegistryError(ehdsi_code_for(exc, service=service).code, str(exc))
+            error = RegistryError(_code_of(exc, service), str(exc))
         self._record(ctx, error.error_code if error else None)
         response = QueryResponse.of(entries, errors=(error,) if error else ())
         return self._respond(build_query_response(response), addressing, XCA_QUERY_RESPONSE)
@@ -460,13 +470,9 @@ class RespondingGateway:
         errors: list[RegistryError] = []
         try:
             documents, errors = self._retrieve_documents(envelope, request, ctx)
-        except TrustError as exc:
-            errors = [RegistryError(exc.ehdsi_code, str(exc))]
-        except _Refused as exc:
-            errors = [RegistryError(exc.ehdsi_code, str(exc))]
-        except NationalConnectorError as exc:
+        except _HANDLED as exc:
             service = _SERVICE_OF_CLASS.get(ctx.document_class or "")
-            errors = [RegistryError(ehdsi_code_for(exc, service=service).code, str(exc))]
+            errors = [RegistryError(_code_of(exc, service), str(exc))]
         first_error = next((e.error_code for e in errors if not e.is_warning), None)
         self._record(ctx, first_error or (errors[0].error_code if errors else None))
         response = RetrieveResponse.of(tuple(documents), tuple(errors))
@@ -481,6 +487,10 @@ class RespondingGateway:
         if wanted.repository_unique_id != self.settings.repository_id:
             raise _Refused("ERROR_GENERIC_DOCUMENT_MISSING", "unknown repository")
         unique_id = wanted.document_unique_id
+        # Authenticate before touching the national store, so an unauthenticated
+        # caller cannot learn whether a document id exists; permissions depend on the
+        # document's class and are checked once it is known.
+        hcp = self._hcp(envelope, ctx, None)
         render_l1 = False
         try:
             document = self._national.retrieve_document(unique_id)
@@ -500,7 +510,7 @@ class RespondingGateway:
             raise _Refused("4202", f"class code {meta.class_code} is not supported") from None
         if meta.class_code not in self.settings.exports:
             raise _Refused("ERROR_GENERIC_SERVICE_SIGNIFIER_UNKNOWN", "class not exported")
-        hcp = self._hcp(envelope, ctx, transaction)
+        check_permissions_or_raise(hcp, transaction)
         # The TRC must name the patient of the *retrieved* document (4206 otherwise).
         self._trc(envelope, hcp, _patient_id(meta.patient))
         self._consent_or_raise(meta.patient, ctx, meta.class_code)
@@ -620,6 +630,14 @@ def _match(patient: PatientDemographics, hcid: str) -> PatientMatch:
     )
 
 
-def _fault(code: FaultCode, ehdsi_code: str, reason: str) -> bytes:
+def _fault(
+    code: FaultCode, ehdsi_code: str, reason: str, request: Addressing | None = None
+) -> bytes:
+    """A SOAP 1.2 envelope whose Body is a Fault carrying the eHDSI code."""
     fault = build_soap_fault(SoapFault(code, " ".join(reason.split())[:500], ehdsi_code))
-    return serialize_xml(fault)
+    addressing = (
+        Addressing.response_to(request, WSA_FAULT_ACTION)
+        if request is not None and request.message_id
+        else Addressing.new_request(WSA_FAULT_ACTION)
+    )
+    return serialize_xml(build_envelope(fault, addressing=addressing))
