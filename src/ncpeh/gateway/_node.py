@@ -287,8 +287,10 @@ class Node:
                 self.registry.refresh_if_changed()
                 country = self.registry.country_of_client_certificate(peer.der)
             body = await request.body()
-            answer = await run_in_threadpool(self.responder.handle, body, peer_country=country)
-            return Response(answer, media_type=SOAP_TYPE)
+            status, answer = await run_in_threadpool(
+                self.responder.handle_with_status, body, peer_country=country
+            )
+            return Response(answer, status_code=status, media_type=SOAP_TYPE)
 
         async def health(_: Request) -> Response:
             return JSONResponse({"status": "ok", "country": self.config.country})

@@ -169,6 +169,10 @@ class _Context:
     purpose: str | None = None
 
 
+#: requesting country recorded when the caller's certificate names no registered country
+_UNKNOWN_COUNTRY = "XX"
+_TRANSACTION_OF_ACTION = {XCPD_REQUEST: "ITI-55", XCA_QUERY: "ITI-38", XCA_RETRIEVE: "ITI-39"}
+
 #: Refusals every handler turns into an eHDSI code, in one table (_code_of).
 _HANDLED = (TrustError, _Refused, NationalConnectorError)
 
@@ -232,32 +236,48 @@ class RespondingGateway:
     # -- entry point -------------------------------------------------------------
     def handle(self, body: bytes, *, peer_country: str | None) -> bytes:
         """Answer one SOAP request from a partner whose TLS certificate named ``peer_country``."""
+        return self.handle_with_status(body, peer_country=peer_country)[1]
+
+    def handle_with_status(self, body: bytes, *, peer_country: str | None) -> tuple[int, bytes]:
+        """Like :meth:`handle`, with the HTTP status: 200, or 400 for a SOAP 1.2 Sender fault.
+
+        Refusals at the gate (unknown certificate, unreadable or replayed message) are
+        audited too, as refused accesses of an unknown HP (trust-security.md §5).
+        """
+        gate = _Context(peer_country or _UNKNOWN_COUNTRY, "SOAP")
         if peer_country is None:
-            return _fault(FaultCode.SENDER, "ERROR_SEC_GENERIC", "unknown client certificate")
+            self._record(gate, "ERROR_SEC_GENERIC", granted=False)
+            return 400, _fault(FaultCode.SENDER, "ERROR_SEC_GENERIC", "unknown client certificate")
         try:
             envelope = parse_soap_envelope(body)
         except (XmlInputError, WireError) as exc:
-            return _fault(FaultCode.SENDER, "ERROR_GENERIC", f"unreadable request: {exc}")
+            self._record(gate, "ERROR_GENERIC", granted=False)
+            return 400, _fault(FaultCode.SENDER, "ERROR_GENERIC", f"unreadable request: {exc}")
         addressing = envelope.addressing
         action = addressing.action if addressing else None
+        gate.transaction = _TRANSACTION_OF_ACTION.get(action or "", "SOAP")
         try:
             if addressing is None or not addressing.message_id:
                 raise _Refused("ERROR_SEC_GENERIC", "no WS-Addressing MessageID")
             with self._lock:
                 self._replay.remember_or_raise(addressing.message_id)
         except (TrustError, _Refused) as exc:
-            return _fault(FaultCode.SENDER, _code_of(exc, None), str(exc), addressing)
+            code = _code_of(exc, None)
+            self._record(gate, code, granted=False)
+            return 400, _fault(FaultCode.SENDER, code, str(exc), addressing)
         assert addressing is not None
         if action == XCPD_REQUEST:
-            return self._xcpd(envelope, addressing, peer_country)
+            return 200, self._xcpd(envelope, addressing, peer_country)
         if action == XCA_QUERY:
-            return self._query(envelope, addressing, peer_country)
+            return 200, self._query(envelope, addressing, peer_country)
         if action == XCA_RETRIEVE:
-            return self._retrieve(envelope, addressing, peer_country)
-        return _fault(
+            return 200, self._retrieve(envelope, addressing, peer_country)
+        self._record(gate, "ERROR_GENERIC_SERVICE_SIGNIFIER_UNKNOWN", granted=False)
+        return 400, _fault(
             FaultCode.SENDER,
             "ERROR_GENERIC_SERVICE_SIGNIFIER_UNKNOWN",
             f"unsupported action {action}",
+            addressing,
         )
 
     # -- shared checks -----------------------------------------------------------
