@@ -128,6 +128,14 @@ class CodedElementTable:
         self._by_leaf = {
             k: tuple(sorted(v, key=lambda r: -len(r.steps))) for k, v in by_leaf.items()
         }
+        # Candidates by (leaf, parent) name: most elements are rejected by one dict probe.
+        by_pair: dict[tuple[str, str | None], list[CodedElementRule]] = {}
+        for leaf, ordered in self._by_leaf.items():
+            for rule in ordered:
+                parent = rule.steps[-2].name if len(rule.steps) > 1 else None
+                by_pair.setdefault((leaf, parent), []).append(rule)
+        self._by_pair = {k: tuple(v) for k, v in by_pair.items()}
+        self._single_step = frozenset(k[0] for k in by_pair if k[1] is None)
 
     @property
     def leaf_names(self) -> frozenset[str]:
@@ -140,7 +148,13 @@ class CodedElementTable:
         ns, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
         if ns not in CDA_NAMESPACES:
             return None
-        for rule in self._by_leaf.get(local, ()):
+        parent = el.getparent()
+        ptag = parent.tag if parent is not None else None
+        parent_local = ptag.rpartition("}")[2] if isinstance(ptag, str) else None
+        candidates = self._by_pair.get((local, parent_local), ())
+        if local in self._single_step:
+            candidates = (*candidates, *self._by_pair.get((local, None), ()))
+        for rule in candidates:
             if rule.matches(el):
                 return rule
         return None
