@@ -34,6 +34,8 @@ from ncpeh.xmlsafe import element_xpath
 _Q_TRANSLATION = f"{{{V3}}}translation"
 _XSI_TYPE = f"{{{XSI}}}type"
 _CODING_ATTRS = ("code", "codeSystem", "codeSystemName", "codeSystemVersion", "displayName")
+_CODING_SET = frozenset(_CODING_ATTRS)
+_TRANSLATION_TAGS = tuple(f"{{{ns}}}translation" for ns in sorted(CDA_NAMESPACES))
 #: Data types whose schema forbids child elements or translations: EIVL.event
 #: (restriction of CE with empty content), CS and CV.
 _NO_TRANSLATION_SLOT_NAMES = frozenset({"event", "statusCode", "languageCode", "realmCode"})
@@ -119,9 +121,8 @@ def _push_translation(el: etree._Element) -> None:
     outermost = most recent. The new child goes last, where CD's content model
     (originalText, qualifier*, translation*) puts translations.
     """
-    attrib = el.attrib
-    values: dict[str, str] = {a: str(attrib[a]) for a in _CODING_ATTRS if a in attrib}
-    earlier = [c for c in el if isinstance(c.tag, str) and c.tag.endswith("}translation")]
+    values = {str(k): str(v) for k, v in el.items() if k in _CODING_SET}
+    earlier = list(el.iterchildren(*_TRANSLATION_TAGS)) if len(el) else []
     tr = etree.SubElement(el, _Q_TRANSLATION, values)
     for child in earlier:
         tr.append(child)
