@@ -199,56 +199,10 @@ class Context:
     ids: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    _node_ids: dict[etree._Element, int] = field(default_factory=dict)
-    _paths: dict[tuple[object, ...], int] = field(default_factory=dict)
-    _roles: dict[int, str | None] = field(default_factory=dict)
-    _attr_keys: tuple[str, ...] | None = None
-
     def role_of(self, el: etree._Element) -> str | None:
-        """The coded-element table rule name of ``el``, memoised by structural path.
-
-        Matching walks up the ancestors once per rule, which dominates extraction
-        of large summaries; elements with the same path (tags, the attributes
-        rules test, templateIds and child codes of every ancestor) share a match.
-        """
-        path = self._path_id(el)
-        if path in self._roles:
-            return self._roles[path]
+        """The coded-element table rule name of ``el`` (one indexed match)."""
         rule = self.table.match(el)
-        role = rule.name if rule is not None else None
-        self._roles[path] = role
-        return role
-
-    def _path_id(self, el: etree._Element | None) -> int:
-        if el is None:
-            return 0
-        hit = self._node_ids.get(el)
-        if hit is not None:
-            return hit
-        if self._attr_keys is None:
-            # The attributes the table's path predicates test (classCode, typeCode...).
-            self._attr_keys = tuple(
-                sorted(
-                    {
-                        key
-                        for rule in self.table.rules
-                        for step in rule.steps
-                        for key, _ in step.attrs
-                    }
-                )
-            )
-        templates = sorted(t.get("root") or "" for t in el.iterchildren(_Q_V3_TEMPLATE))
-        code = el.find(_Q_V3_CODE)
-        key = (
-            el.tag,
-            tuple(el.get(k) for k in self._attr_keys),
-            tuple(templates),
-            code.get("code") if code is not None else None,
-            self._path_id(el.getparent()),
-        )
-        ident = self._paths.setdefault(key, len(self._paths) + 1)
-        self._node_ids[el] = ident
-        return ident
+        return rule.name if rule is not None else None
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
