@@ -76,8 +76,6 @@ _SNOMED_KNOWN_ABSENT = frozenset(
 _NO_INFO = re.compile(r"^no-[a-z-]+-info$")
 _CDA_NS = (V3, PHARM, EPSOS)
 _XSI_TYPE = f"{{{XSI}}}type"
-_Q_V3_TEMPLATE = f"{{{V3}}}templateId"
-_Q_V3_CODE = f"{{{V3}}}code"
 _TS = re.compile(
     r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:[.,]\d+)?(?:([+-])(\d{2})(\d{2})?)?$"
 )
