@@ -177,10 +177,10 @@ def bench_render() -> dict[str, object]:
         "documents": rows,
         "median_ms": round(statistics.median(times), 2),
         "max_ms": max(times),
-        "speedup_vs_saxon_display_tool_110_280ms": [
-            round(110 / max(times), 1),
-            round(280 / statistics.median(times), 1),
-        ],
+        # The eHDSI display tool (XSLT 2.0 on Saxon-HE) takes 110-280 ms per PS on this
+        # kind of machine (issue figure): how many times faster than its fastest case.
+        "times_faster_than_saxon_110ms_at_median": round(110 / statistics.median(times), 1),
+        "times_faster_than_saxon_110ms_at_max": round(110 / max(times), 1),
     }
 
 
