@@ -13,7 +13,7 @@ import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from lxml import etree
@@ -47,6 +47,7 @@ from ncpeh.registry import RegistryStore
 from ncpeh.terminology import Catalogue
 from ncpeh.transform import TransformReport, translate
 from ncpeh.trust import (
+    MAX_TRC_LIFETIME,
     AssertionSigner,
     HcpAssertion,
     HcpIdentity,
@@ -74,6 +75,10 @@ class GatewayError(NcpehError):
         self.ehdsi_code = ehdsi_code
 
 
+#: an assertion is renewed when less than this is left of its lifetime
+RENEW_MARGIN = timedelta(minutes=5)
+
+
 @dataclass(slots=True)
 class HpSession:
     """A logged-in health professional: the signed HCP assertion (≤ 4 h), reused."""
@@ -81,7 +86,14 @@ class HpSession:
     identity: HcpIdentity
     hcp_element: etree._Element = field(repr=False)
     hcp: HcpAssertion = field(repr=False)
-    trcs: dict[tuple[str, str, str], etree._Element] = field(default_factory=dict, repr=False)
+    #: TRCs by (patient root, patient extension, purpose): (element, NotOnOrAfter)
+    trcs: dict[tuple[str, str, str], tuple[etree._Element, datetime]] = field(
+        default_factory=dict, repr=False
+    )
+
+    def expired(self, now: datetime) -> bool:
+        """The HCP assertion is (nearly) over: the HP must log in again."""
+        return now >= self.hcp.not_on_or_after - RENEW_MARGIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +152,26 @@ class InitiatingGateway:
         purpose: PurposeOfUse = PurposeOfUse.TREATMENT,
     ) -> etree._Element:
         """Issue (once per patient and purpose) the TRC assertion binding HP and patient."""
-        key = (patient.root or "", patient.extension or "", purpose.value)
-        trc = session.trcs.get(key)
-        if trc is None:
-            trc = build_trc_assertion(
-                session.hcp,
-                patient_id=patient,
-                signer=self._signer,
-                purpose_of_use=purpose,
-                now=self._clock(),
+        now = self._clock()
+        if session.expired(now):
+            raise GatewayError(
+                "ERROR_HPI_AUTHENTICATION_NOT_RECEIVED", "the HCP assertion has expired"
             )
-            session.trcs[key] = trc
+        key = (patient.root or "", patient.extension or "", purpose.value)
+        cached = session.trcs.get(key)
+        if cached is not None and now < cached[1] - RENEW_MARGIN:
+            return cached[0]
+        # A TRC never outlives the HCP assertion it references.
+        lifetime = min(MAX_TRC_LIFETIME, session.hcp.not_on_or_after - now)
+        trc = build_trc_assertion(
+            session.hcp,
+            patient_id=patient,
+            signer=self._signer,
+            purpose_of_use=purpose,
+            now=now,
+            lifetime=lifetime,
+        )
+        session.trcs[key] = (trc, now + lifetime)
         return trc
 
     # -- transport ---------------------------------------------------------------------

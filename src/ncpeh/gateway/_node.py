@@ -354,7 +354,7 @@ class Node:
     def _session(self, data: dict[str, Any]) -> HpSession:
         with self._lock:
             session = self._sessions.get(str(data["session"]))
-        if session is None:
+        if session is None or session.expired(datetime.now(UTC)):
             raise GatewayError(
                 "ERROR_HPI_AUTHENTICATION_NOT_RECEIVED", "unknown or expired session"
             )
@@ -365,7 +365,11 @@ class Node:
         identity = demo_hp_identity(self.config.country, name=name)
         session = self.initiator.login(identity)
         sid = secrets.token_urlsafe(18)
+        now = datetime.now(UTC)
         with self._lock:
+            # Forget sessions whose HCP assertion is over: the table stays bounded.
+            for old in [k for k, v in self._sessions.items() if v.expired(now)]:
+                del self._sessions[old]
             self._sessions[sid] = session
         return {
             "session": sid,
