@@ -96,7 +96,10 @@ def bench_translate() -> dict[str, object]:
             }
         )
     ratios = [r["ratio"] for r in rows]
+    import resource
+
     return {
+        "process_max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "documents": rows,
         "median_ratio": round(statistics.median(ratios), 2),
         "max_ratio": max(ratios),
@@ -387,7 +390,8 @@ def main() -> None:
         results["translate"] = tr = bench_translate()
         print(
             f"translate ÷ parse+serialize: median {tr['median_ratio']}×, "
-            f"range {tr['min_ratio']}–{tr['max_ratio']}× over {len(tr['documents'])} docs"
+            f"range {tr['min_ratio']}–{tr['max_ratio']}× over {len(tr['documents'])} docs; "
+            f"process max RSS {tr['process_max_rss_mb']} MB"
         )
         results["render_html"] = rh = bench_render()
         print(f"HTML render per PS: median {rh['median_ms']} ms, max {rh['max_ms']} ms")
