@@ -295,40 +295,32 @@ def _patient(
 
 def _consents(patient: PatientIdentifier, index: int) -> tuple[ConsentRecord, ...]:
     if index < SHOWCASE_COUNT:
-        return (
-            ConsentRecord(
-                patient,
-                PolicyKind.OPT_IN,
-                ConsentChoice.GRANTED,
-                valid_from=_CONSENT_SINCE,
-                recorded_at=_CONSENT_SINCE,
-                source="registry:seed",
-            ),
-        )
+        return (_consent(patient, PolicyKind.OPT_IN, ConsentChoice.GRANTED),)
     if index == SHOWCASE_COUNT:
-        return (
-            ConsentRecord(
-                patient,
-                PolicyKind.OPT_OUT,
-                ConsentChoice.REFUSED,
-                valid_from=_CONSENT_SINCE,
-                recorded_at=_CONSENT_SINCE,
-                source="registry:seed",
-            ),
-        )
+        return (_consent(patient, PolicyKind.OPT_OUT, ConsentChoice.REFUSED),)
     if index == SHOWCASE_COUNT + 1:
+        only_ep = frozenset({DocumentClass.EPRESCRIPTION.value})
         return (
-            ConsentRecord(
-                patient,
-                PolicyKind.OPT_OUT,
-                ConsentChoice.REFUSED,
-                valid_from=_CONSENT_SINCE,
-                recorded_at=_CONSENT_SINCE,
-                document_classes=frozenset({DocumentClass.EPRESCRIPTION.value}),
-                source="registry:seed",
-            ),
+            _consent(patient, PolicyKind.OPT_OUT, ConsentChoice.REFUSED, document_classes=only_ep),
         )
     return ()
+
+
+def _consent(
+    patient: PatientIdentifier,
+    policy: PolicyKind,
+    choice: ConsentChoice,
+    document_classes: frozenset[str] | None = None,
+) -> ConsentRecord:
+    return ConsentRecord(
+        patient,
+        policy,
+        choice,
+        valid_from=_CONSENT_SINCE,
+        recorded_at=_CONSENT_SINCE,
+        document_classes=document_classes,
+        source="registry:seed",
+    )
 
 
 # --------------------------------------------------------------------------- clinical choice
@@ -411,7 +403,7 @@ def _set_header(
     doc_id: str,
     created: datetime,
     title: str,
-    gender_display: str,
+    gender_labels: dict[str, str],
 ) -> None:
     root.insert(
         0,
@@ -465,9 +457,10 @@ def _set_header(
     for given in patient.given_names:
         _sub(name, "given", text=given)
     _sub(name, "family", text=patient.family_name)
+    gender_code = patient.gender.value if patient.gender else "UN"
     gender = _one(role, "h:patient/h:administrativeGenderCode")
-    gender.set("code", patient.gender.value if patient.gender else "UN")
-    gender.set("displayName", gender_display)
+    gender.set("code", gender_code)
+    gender.set("displayName", gender_labels[gender_code])
     birth = _one(role, "h:patient/h:birthTime")
     if patient.birth_date is None:  # pragma: no cover - seeds always have one
         birth.attrib.clear()
@@ -545,7 +538,30 @@ def _observation(
     return obs
 
 
+def _concern(
+    section: etree._Element,
+    templates: tuple[str, str],
+    entry_id: tuple[str, str],
+    onset: date | None,
+    obs_type: list[str],
+    snomed: str,
+    ref: str,
+) -> etree._Element:
+    """A concern act holding its observation: typed, referenced, completed, with its onset."""
+    act = _entry_act(section, templates[0], entry_id, onset)
+    obs = _observation(act, templates[1], (entry_id[0], f"{entry_id[1]}.obs"))
+    _coded(obs, "code", obs_type[0], snomed, obs_type[1], "SNOMED CT")
+    _sub(_sub(obs, "text"), "reference", {"value": f"#{ref}"})
+    _sub(obs, "statusCode", {"code": "completed"})
+    if onset is not None:
+        _sub(_sub(obs, "effectiveTime"), "low", {"value": _day(onset)})
+    return obs
+
+
 _T = "1.3.6.1.4.1.12559.11.10.1.3.1.3."
+#: (concern act, observation) templates
+_ALLERGY_TEMPLATES = (_T + "16", _T + "17")
+_PROBLEM_TEMPLATES = (_T + "15", _T + "7")
 
 
 def _fill_allergies(
@@ -561,18 +577,15 @@ def _fill_allergies(
     if not allergies:
         none = local["absent"]["no-known-allergies"]
         _narrative(section, [("allergy-none", none)])
-        act = _entry_act(section, _T + "16", (doc_id, "allergy.0"), None)
-        obs = _observation(act, _T + "17", (doc_id, "allergy.0.obs"))
-        _coded(
-            obs,
-            "code",
-            local["allergy_type"][0],
+        obs = _concern(
+            section,
+            _ALLERGY_TEMPLATES,
+            (doc_id, "allergy.0"),
+            None,
+            local["allergy_type"],
             systems["SNOMED"],
-            local["allergy_type"][1],
-            "SNOMED CT",
+            "allergy-none",
         )
-        _sub(_sub(obs, "text"), "reference", {"value": "#allergy-none"})
-        _sub(obs, "statusCode", {"code": "completed"})
         _coded(
             obs,
             "value",
@@ -592,19 +605,15 @@ def _fill_allergies(
     )
     for n, (agent, reaction) in enumerate(allergies, start=1):
         onset = (_BASE_TIME - timedelta(days=clinical["onset_days"][n])).date()
-        act = _entry_act(section, _T + "16", (doc_id, f"allergy.{n}"), onset)
-        obs = _observation(act, _T + "17", (doc_id, f"allergy.{n}.obs"))
-        _coded(
-            obs,
-            "code",
-            local["allergy_type"][0],
+        obs = _concern(
+            section,
+            _ALLERGY_TEMPLATES,
+            (doc_id, f"allergy.{n}"),
+            onset,
+            local["allergy_type"],
             systems["SNOMED"],
-            local["allergy_type"][1],
-            "SNOMED CT",
+            f"allergy-{n}",
         )
-        _sub(_sub(obs, "text"), "reference", {"value": f"#allergy-{n}"})
-        _sub(obs, "statusCode", {"code": "completed"})
-        _sub(_sub(obs, "effectiveTime"), "low", {"value": _day(onset)})
         role = _sub(
             _sub(obs, "participant", {"typeCode": "CSM"}), "participantRole", {"classCode": "MANU"}
         )
@@ -650,20 +659,15 @@ def _fill_problems(
         ],
     )
     for n, problem in enumerate(problems, start=1):
-        onset = onsets[n - 1]
-        act = _entry_act(section, _T + "15", (doc_id, f"problem.{n}"), onset)
-        obs = _observation(act, _T + "7", (doc_id, f"problem.{n}.obs"))
-        _coded(
-            obs,
-            "code",
-            local["problem_type"][0],
+        obs = _concern(
+            section,
+            _PROBLEM_TEMPLATES,
+            (doc_id, f"problem.{n}"),
+            onsets[n - 1],
+            local["problem_type"],
             systems["SNOMED"],
-            local["problem_type"][1],
-            "SNOMED CT",
+            f"problem-{n}",
         )
-        _sub(_sub(obs, "text"), "reference", {"value": f"#problem-{n}"})
-        _sub(obs, "statusCode", {"code": "completed"})
-        _sub(_sub(obs, "effectiveTime"), "low", {"value": _day(onset)})
         _coded(obs, "value", problem[0], system, problem[1], system_name, xsi_type="CD")
 
 
@@ -756,6 +760,18 @@ def _dosage(
     _sub(admin, "doseQuantity", {"value": "1", "unit": "1"})
 
 
+def _administration(
+    entry: etree._Element, template: str, entry_id: tuple[str, str], ref: str
+) -> etree._Element:
+    """An active intended ``substanceAdministration`` whose text refers to ``#ref``."""
+    admin = _sub(entry, "substanceAdministration", {"classCode": "SBADM", "moodCode": "INT"})
+    _sub(admin, "templateId", {"root": template})
+    _sub(admin, "id", {"root": entry_id[0], "extension": entry_id[1]})
+    _sub(_sub(admin, "text"), "reference", {"value": f"#{ref}"})
+    _sub(admin, "statusCode", {"code": "active"})
+    return admin
+
+
 def _fill_medications(
     root: etree._Element,
     doc_id: str,
@@ -775,13 +791,9 @@ def _fill_medications(
     )
     for n, medication in enumerate(medications, start=1):
         start = (_BASE_TIME - timedelta(days=clinical["onset_days"][6 + n % 2])).date()
-        admin = _sub(
-            _entry(section), "substanceAdministration", {"classCode": "SBADM", "moodCode": "INT"}
+        admin = _administration(
+            _entry(section), _T + "4", (doc_id, f"medication.{n}"), f"medication-{n}"
         )
-        _sub(admin, "templateId", {"root": _T + "4"})
-        _sub(admin, "id", {"root": doc_id, "extension": f"medication.{n}"})
-        _sub(_sub(admin, "text"), "reference", {"value": f"#medication-{n}"})
-        _sub(admin, "statusCode", {"code": "active"})
         _dosage(admin, medication, start, None, local, systems)
         product = _sub(_sub(admin, "consumable"), "manufacturedProduct", {"classCode": "MANU"})
         _material(product, medication, lang, local, systems)
@@ -799,9 +811,7 @@ def _fill_procedures(
     if not procedures:
         none = local["absent"]["no-known-procedures"]
         _narrative(section, [("procedure-none", none)])
-        proc = _sub(_entry(section), "procedure", {"classCode": "PROC", "moodCode": "EVN"})
-        _sub(proc, "templateId", {"root": _T + "26"})
-        _sub(proc, "id", {"root": doc_id, "extension": "procedure.0"})
+        proc = _procedure(section, doc_id, "procedure.0")
         _coded(
             proc,
             "code",
@@ -816,13 +826,18 @@ def _fill_procedures(
     _narrative(section, [(f"procedure-{n}", p[1]) for n, p in enumerate(procedures, start=1)])
     for n, procedure in enumerate(procedures, start=1):
         when = (_BASE_TIME - timedelta(days=clinical["onset_days"][2])).date()
-        proc = _sub(_entry(section), "procedure", {"classCode": "PROC", "moodCode": "EVN"})
-        _sub(proc, "templateId", {"root": _T + "26"})
-        _sub(proc, "id", {"root": doc_id, "extension": f"procedure.{n}"})
+        proc = _procedure(section, doc_id, f"procedure.{n}")
         code = _coded(proc, "code", procedure[0], system, procedure[1], system_name)
         _sub(_sub(code, "originalText"), "reference", {"value": f"#procedure-{n}"})
         _sub(proc, "statusCode", {"code": "completed"})
         _sub(proc, "effectiveTime", {"value": _day(when)})
+
+
+def _procedure(section: etree._Element, doc_id: str, extension: str) -> etree._Element:
+    proc = _sub(_entry(section), "procedure", {"classCode": "PROC", "moodCode": "EVN"})
+    _sub(proc, "templateId", {"root": _T + "26"})
+    _sub(proc, "id", {"root": doc_id, "extension": extension})
+    return proc
 
 
 def _fill_devices(
@@ -912,14 +927,13 @@ def _patient_summary(
     created = _BASE_TIME - timedelta(days=rng.randrange(0, 365), minutes=rng.randrange(0, 600))
     doc_id = _document(country, "ps", index)
     root = parse_xml(template).getroot()
-    gender = patient.gender.value if patient.gender else "UN"
     _set_header(
         root,
         patient,
         doc_id=doc_id,
         created=created,
         title=local["labels"]["title"],
-        gender_display=local["gender"][gender],
+        gender_labels=local["gender"],
     )
     if patient.gender is not Gender.FEMALE:
         _drop_section(root, "10162-6")  # a template's pregnancy history
@@ -958,15 +972,9 @@ def _eprescription(
     packages = rng.choice((1, 1, 2))
     names = medication[lang]
     root = parse_xml(_template(f"EP-{country}-friendly-template.xml")).getroot()
-    gender = patient.gender.value if patient.gender else "UN"
     title = f"{labels['ep_title']} - {names['product']}"
     _set_header(
-        root,
-        patient,
-        doc_id=doc_id,
-        created=created,
-        title=title,
-        gender_display=local["gender"][gender],
+        root, patient, doc_id=doc_id, created=created, title=title, gender_labels=local["gender"]
     )
     section = _section(root, "57828-6")
     substitution_text = labels["substitution_allowed" if substitution else "substitution_none"]
@@ -978,15 +986,7 @@ def _eprescription(
             ("ep-1-substitution", substitution_text),
         ],
     )
-    admin = _sub(
-        _entry(section, {"typeCode": "COMP"}),
-        "substanceAdministration",
-        {"classCode": "SBADM", "moodCode": "INT"},
-    )
-    _sub(admin, "templateId", {"root": _T + "2"})
-    _sub(admin, "id", {"root": doc_id, "extension": "1"})
-    _sub(_sub(admin, "text"), "reference", {"value": "#ep-1"})
-    _sub(admin, "statusCode", {"code": "active"})
+    admin = _administration(_entry(section, {"typeCode": "COMP"}), _T + "2", (doc_id, "1"), "ep-1")
     start = created.date()
     _dosage(admin, medication, start, start + timedelta(days=90), local, systems)
     product = _sub(_sub(admin, "consumable"), "manufacturedProduct", {"classCode": "MANU"})
