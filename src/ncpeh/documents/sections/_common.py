@@ -24,6 +24,7 @@ from ncpeh.documents.models import (
     CodedValue,
     CodeStatus,
     Coding,
+    Entry,
     EntryField,
     FieldValue,
     Quantity,
@@ -36,6 +37,7 @@ __all__ = [
     "Context",
     "N_",
     "absence_of",
+    "absent_entry",
     "child",
     "children",
     "coded",
@@ -46,6 +48,7 @@ __all__ = [
     "first_child",
     "field_if",
     "has_template",
+    "headed_entry",
     "local_name",
     "observation_value",
     "parse_ts",
@@ -326,6 +329,15 @@ def absence_of(value: CodedValue | None) -> str | None:
     return None
 
 
+def absent_entry(kind: str, *values: CodedValue | None) -> Entry | None:
+    """The entry stating an absence, headed by the first of ``values`` that states one."""
+    for value in values:
+        absence = absence_of(value)
+        if absence is not None:
+            return Entry(kind=kind, headline=value, absence=absence)
+    return None
+
+
 def parse_ts(raw: str | None) -> date | datetime | None:
     """A CDA TS at its precision: up to the day a :class:`date`, else a datetime.
 
@@ -518,3 +530,17 @@ def end_of(ctx: Context, el: etree._Element | None) -> TimeValue | None:
 def usable(value: CodedValue | None) -> bool:
     """A coded value worth showing: it has a code or a term (not a bare nullFlavor)."""
     return value is not None and (value.display is not None or value.coding.code is not None)
+
+
+def headed_entry(
+    kind: str,
+    headline: CodedValue | str | None,
+    code: CodedValue | None,
+    fields: list[EntryField],
+) -> Entry:
+    """The entry headed by ``headline`` (else ``code``); ``no-information`` when it says nothing."""
+    if headline is None and not fields:
+        return Entry(kind=kind, headline=code, absence="no-information")
+    return Entry(
+        kind=kind, headline=headline if headline is not None else code, fields=tuple(fields)
+    )

@@ -16,7 +16,7 @@ from ncpeh.documents.models import CodedValue, Entry, EntryField
 from ncpeh.documents.sections._common import (
     N_,
     Context,
-    absence_of,
+    absent_entry,
     child,
     children,
     coded,
@@ -53,10 +53,9 @@ def allergy_entry(ctx: Context, obs: etree._Element) -> Entry:
     entity = descend(obs, "participant/participantRole/playingEntity")
     if entity is not None:
         agent_name = ctx.referenced_text(child(entity, "name"))
-    absence = absence_of(value) or absence_of(agent) or absence_of(kind_code)
-    if absence is not None:
-        stated = next(v for v in (value, agent, kind_code) if absence_of(v) == absence)
-        return Entry(kind="allergy", headline=stated, absence=absence)
+    absent = absent_entry("allergy", value, agent, kind_code)
+    if absent is not None:
+        return absent
 
     headline: CodedValue | str | None
     if usable(agent):

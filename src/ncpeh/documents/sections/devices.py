@@ -12,12 +12,14 @@ from ncpeh.documents.models import CodedValue, Entry, EntryField
 from ncpeh.documents.sections._common import (
     N_,
     Context,
-    absence_of,
+    absent_entry,
     child,
     children,
     coded,
+    descend_all,
     end_of,
     field_if,
+    headed_entry,
     start_of,
     usable,
 )
@@ -34,9 +36,9 @@ def device_entry(ctx: Context, supply: etree._Element) -> Entry:
             if role is not None:
                 break
     code = coded(ctx, child(child(role, "playingDevice"), "code"))
-    absence = absence_of(code)
-    if absence is not None:
-        return Entry(kind="device", headline=code, absence=absence)
+    absent = absent_entry("device", code)
+    if absent is not None:
+        return absent
     headline: CodedValue | str | None = code if usable(code) else None
     if headline is None:
         headline = ctx.referenced_text(child(supply, "text"))
@@ -45,16 +47,8 @@ def device_entry(ctx: Context, supply: etree._Element) -> Entry:
         fields += field_if(N_("Device identifier"), ident.get("extension"))
     fields += field_if(N_("Start date"), start_of(ctx, supply))
     fields += field_if(N_("End date"), end_of(ctx, supply))
-    if headline is None and not fields:
-        return Entry(kind="device", headline=code, absence="no-information")
-    return Entry(
-        kind="device", headline=headline if headline is not None else code, fields=tuple(fields)
-    )
+    return headed_entry("device", headline, code, fields)
 
 
 def extract_devices(ctx: Context, section: etree._Element) -> tuple[Entry, ...]:
-    out: list[Entry] = []
-    for entry in children(section, "entry"):
-        for supply in children(entry, "supply"):
-            out.append(device_entry(ctx, supply))
-    return tuple(out)
+    return tuple(device_entry(ctx, supply) for supply in descend_all(section, "entry/supply"))

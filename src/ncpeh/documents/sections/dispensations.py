@@ -18,9 +18,11 @@ from ncpeh.documents.sections._common import (
     child,
     children,
     descend,
+    descend_all,
     field_if,
     text_content,
     time_value,
+    usable,
 )
 from ncpeh.documents.sections.medications import dosage_fields, product_fields
 from ncpeh.documents.sections.prescriptions import substitution, supplied_quantity
@@ -50,18 +52,10 @@ def dispensation_entry(ctx: Context, supply: etree._Element) -> Entry:
         ident = next((i.get("extension") for i in children(sa, "id") if i.get("extension")), None)
         fields += field_if(N_("Prescription ID"), ident)
         fields += dosage_fields(ctx, sa)
-    if headline is None or (
-        isinstance(headline, CodedValue)
-        and headline.display is None
-        and headline.coding.code is None
-    ):
+    if headline is None or (isinstance(headline, CodedValue) and not usable(headline)):
         ctx.warn("a dispensed item has no product name or code")
     return Entry(kind="dispensation", headline=headline, fields=tuple(fields))
 
 
 def extract_dispensations(ctx: Context, section: etree._Element) -> tuple[Entry, ...]:
-    out: list[Entry] = []
-    for entry in children(section, "entry"):
-        for supply in children(entry, "supply"):
-            out.append(dispensation_entry(ctx, supply))
-    return tuple(out)
+    return tuple(dispensation_entry(ctx, supply) for supply in descend_all(section, "entry/supply"))

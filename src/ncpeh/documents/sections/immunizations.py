@@ -14,12 +14,14 @@ from ncpeh.documents.models import CodedValue, Entry, EntryField
 from ncpeh.documents.sections._common import (
     N_,
     Context,
-    absence_of,
+    absent_entry,
     child,
     children,
     coded,
     descend,
+    descend_all,
     field_if,
+    headed_entry,
     observation_value,
     text_content,
     time_value,
@@ -37,10 +39,9 @@ def immunization_entry(ctx: Context, sa: etree._Element) -> Entry:
     material = child(product, "manufacturedMaterial")
     vaccine = coded(ctx, child(material, "code"))
     statement = coded(ctx, child(sa, "code"))
-    absence = absence_of(vaccine) or absence_of(statement)
-    if absence is not None:
-        stated = vaccine if absence_of(vaccine) == absence else statement
-        return Entry(kind="immunization", headline=stated, absence=absence)
+    absent = absent_entry("immunization", vaccine, statement)
+    if absent is not None:
+        return absent
     name = text_content(child(material, "name"))
     headline: CodedValue | str | None = vaccine if usable(vaccine) else name
     fields: list[EntryField] = []
@@ -66,18 +67,10 @@ def immunization_entry(ctx: Context, sa: etree._Element) -> Entry:
     performer = descend(sa, "performer/assignedEntity/representedOrganization/name")
     fields += field_if(N_("Administered at"), text_content(performer))
     fields += field_if(N_("Route"), coded(ctx, child(sa, "routeCode")))
-    if headline is None and not fields:
-        return Entry(kind="immunization", headline=vaccine, absence="no-information")
-    return Entry(
-        kind="immunization",
-        headline=headline if headline is not None else vaccine,
-        fields=tuple(fields),
-    )
+    return headed_entry("immunization", headline, vaccine, fields)
 
 
 def extract_immunizations(ctx: Context, section: etree._Element) -> tuple[Entry, ...]:
-    out: list[Entry] = []
-    for entry in children(section, "entry"):
-        for sa in children(entry, "substanceAdministration"):
-            out.append(immunization_entry(ctx, sa))
-    return tuple(out)
+    return tuple(
+        immunization_entry(ctx, sa) for sa in descend_all(section, "entry/substanceAdministration")
+    )

@@ -15,11 +15,12 @@ from ncpeh.documents.models import CodedValue, Entry, EntryField
 from ncpeh.documents.sections._common import (
     N_,
     Context,
-    absence_of,
+    absent_entry,
     child,
     children,
     coded,
     descend,
+    descend_all,
     descend_first,
     field_if,
     first_child,
@@ -27,16 +28,13 @@ from ncpeh.documents.sections._common import (
     strength,
     text_content,
     time_value,
+    usable,
     xsi_type,
 )
 
 __all__ = ["dosage_fields", "extract_medications", "medication_entry", "product_fields"]
 
 _MAX_PACKAGE_DEPTH = 6
-
-
-def _usable(value: CodedValue | None) -> bool:
-    return value is not None and (value.display is not None or value.coding.code is not None)
 
 
 def _package_size(ctx: Context, content: etree._Element) -> str | None:
@@ -66,7 +64,7 @@ def _packages(ctx: Context, material: etree._Element) -> list[EntryField]:
             break
         pkg = first_child(content, "containerPackagedProduct", "containerPackagedMedicine")
         form = coded(ctx, child(pkg, "formCode"))
-        if form is not None and (_usable(form) or form.null_flavor is None):
+        if form is not None and (usable(form) or form.null_flavor is None):
             fields.append(EntryField(N_("Package"), form))
         fields += field_if(N_("Package size"), _package_size(ctx, content))
         name = text_content(child(pkg, "name"))
@@ -83,7 +81,7 @@ def _ingredients(ctx: Context, material: etree._Element, depth: int = 0) -> list
         substance = first_child(ing, "ingredientSubstance", "ingredient")
         code = coded(ctx, child(substance, "code"))
         name = text_content(child(substance, "name"))
-        if _usable(code):
+        if usable(code):
             assert code is not None
             fields.append(EntryField(N_("Active ingredient"), code))
         elif name:
@@ -125,7 +123,7 @@ def product_fields(
         ),
     )
     headline: CodedValue | str | None = name
-    if name is not None and _usable(code):
+    if name is not None and usable(code):
         fields.append(EntryField(N_("Product code"), code))  # type: ignore[arg-type]
     fields += ingredients
     if form is not None:
@@ -134,15 +132,15 @@ def product_fields(
     fields += field_if(
         N_("Description"), text_content(child(material, "desc")), original_language=True
     )
-    if _usable(klass):
+    if usable(klass):
         fields.append(EntryField(N_("Product class"), klass))  # type: ignore[arg-type]
     if headline is None:
         first = next((f.value for f in ingredients if f.label == "Active ingredient"), None)
         if isinstance(first, CodedValue | str):
             headline = first
-        elif _usable(code):
+        elif usable(code):
             headline = code
-        elif _usable(klass):
+        elif usable(klass):
             headline = klass
         else:
             headline = code
@@ -213,11 +211,11 @@ def medication_entry(ctx: Context, sa: etree._Element, kind: str = "medication")
     """One medication statement (PS .3.4 or eP .3.2 ``substanceAdministration``)."""
     material = descend(sa, "consumable/manufacturedProduct/manufacturedMaterial")
     statement = coded(ctx, child(sa, "code"))
-    absence = absence_of(statement)
+    absent = absent_entry(kind, statement)
     headline, fields = product_fields(ctx, material)
-    if absence is not None:
-        return Entry(kind=kind, headline=statement, absence=absence)
-    if headline is None or (isinstance(headline, CodedValue) and not _usable(headline)):
+    if absent is not None:
+        return absent
+    if headline is None or (isinstance(headline, CodedValue) and not usable(headline)):
         if material is not None and material.get("nullFlavor") and not fields:
             return Entry(kind=kind, headline=headline, absence="no-information")
     fields += dosage_fields(ctx, sa)
@@ -226,8 +224,6 @@ def medication_entry(ctx: Context, sa: etree._Element, kind: str = "medication")
 
 def extract_medications(ctx: Context, section: etree._Element) -> tuple[Entry, ...]:
     """Entries of a medication summary section."""
-    out: list[Entry] = []
-    for entry in children(section, "entry"):
-        for sa in children(entry, "substanceAdministration"):
-            out.append(medication_entry(ctx, sa))
-    return tuple(out)
+    return tuple(
+        medication_entry(ctx, sa) for sa in descend_all(section, "entry/substanceAdministration")
+    )

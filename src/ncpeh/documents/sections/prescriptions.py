@@ -18,6 +18,7 @@ from ncpeh.documents.sections._common import (
     child,
     children,
     coded,
+    descend_all,
     field_if,
 )
 from ncpeh.documents.sections.medications import medication_entry
@@ -70,8 +71,6 @@ def prescription_entry(ctx: Context, sa: etree._Element) -> Entry:
 
 
 def extract_prescriptions(ctx: Context, section: etree._Element) -> tuple[Entry, ...]:
-    out: list[Entry] = []
-    for entry in children(section, "entry"):
-        for sa in children(entry, "substanceAdministration"):
-            out.append(prescription_entry(ctx, sa))
-    return tuple(out)
+    return tuple(
+        prescription_entry(ctx, sa) for sa in descend_all(section, "entry/substanceAdministration")
+    )

@@ -15,7 +15,7 @@ from ncpeh.documents.models import CodedValue, Entry, EntryField
 from ncpeh.documents.sections._common import (
     N_,
     Context,
-    absence_of,
+    absent_entry,
     child,
     children,
     coded,
@@ -48,10 +48,9 @@ def problem_entry(ctx: Context, obs: etree._Element) -> Entry:
     """One problem: the diagnosis, then onset, resolution, status, outcome, severity."""
     value = coded(ctx, child(obs, "value"))
     kind_code = coded(ctx, child(obs, "code"))
-    absence = absence_of(value) or absence_of(kind_code)
-    if absence is not None:
-        stated = value if absence_of(value) == absence else kind_code
-        return Entry(kind="problem", headline=stated, absence=absence)
+    absent = absent_entry("problem", value, kind_code)
+    if absent is not None:
+        return absent
     headline: CodedValue | str | None = value if usable(value) else None
     fields: list[EntryField] = []
     if headline is None:

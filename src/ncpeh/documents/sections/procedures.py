@@ -12,11 +12,13 @@ from ncpeh.documents.models import CodedValue, Entry, EntryField
 from ncpeh.documents.sections._common import (
     N_,
     Context,
-    absence_of,
+    absent_entry,
     child,
     children,
     coded,
+    descend_all,
     field_if,
+    headed_entry,
     time_value,
     usable,
 )
@@ -27,9 +29,9 @@ __all__ = ["extract_procedures", "procedure_entry"]
 def procedure_entry(ctx: Context, proc: etree._Element) -> Entry:
     """One procedure: what was done, when and where."""
     code = coded(ctx, child(proc, "code"))
-    absence = absence_of(code)
-    if absence is not None:
-        return Entry(kind="procedure", headline=code, absence=absence)
+    absent = absent_entry("procedure", code)
+    if absent is not None:
+        return absent
     headline: CodedValue | str | None = code if usable(code) else None
     if headline is None:
         headline = ctx.referenced_text(child(proc, "text"))
@@ -41,16 +43,8 @@ def procedure_entry(ctx: Context, proc: etree._Element) -> Entry:
         fields += field_if(N_("Body site"), coded(ctx, site))
         for qualifier in children(site, "qualifier"):
             fields += field_if(N_("Laterality"), coded(ctx, child(qualifier, "value")))
-    if headline is None and not fields:
-        return Entry(kind="procedure", headline=code, absence="no-information")
-    return Entry(
-        kind="procedure", headline=headline if headline is not None else code, fields=tuple(fields)
-    )
+    return headed_entry("procedure", headline, code, fields)
 
 
 def extract_procedures(ctx: Context, section: etree._Element) -> tuple[Entry, ...]:
-    out: list[Entry] = []
-    for entry in children(section, "entry"):
-        for proc in children(entry, "procedure"):
-            out.append(procedure_entry(ctx, proc))
-    return tuple(out)
+    return tuple(procedure_entry(ctx, proc) for proc in descend_all(section, "entry/procedure"))

@@ -16,7 +16,7 @@ from ncpeh.documents.models import CodedValue, Entry, EntryField, TimeValue
 from ncpeh.documents.sections._common import (
     N_,
     Context,
-    absence_of,
+    absent_entry,
     child,
     children,
     coded,
@@ -70,10 +70,9 @@ def _observation(
     code = coded(ctx, child(obs, "code"))
     value = observation_value(ctx, obs)
     value_code = value if isinstance(value, CodedValue) else None
-    absence = absence_of(value_code) or absence_of(code)
-    if absence is not None:
-        stated = value_code if absence_of(value_code) == absence else code
-        return Entry(kind=kind, headline=stated, absence=absence)
+    absent = absent_entry(kind, value_code, code)
+    if absent is not None:
+        return absent
     headline: CodedValue | str | None = (
         code if usable(code) else ctx.referenced_text(child(obs, "text"))
     )
@@ -102,9 +101,9 @@ def _observation(
 def act_entry(ctx: Context, el: etree._Element, kind: str) -> Entry | None:
     """A non-observation statement (planned act, procedure, encounter...): code and date."""
     code = coded(ctx, child(el, "code"))
-    absence = absence_of(code)
-    if absence is not None:
-        return Entry(kind=kind, headline=code, absence=absence)
+    absent = absent_entry(kind, code)
+    if absent is not None:
+        return absent
     headline: CodedValue | str | None = (
         code if usable(code) else ctx.referenced_text(child(el, "text"))
     )
