@@ -34,7 +34,6 @@ from importlib import resources
 from typing import Any
 
 from lxml import etree
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ncpeh.consent.adapters.sql import consent_row
@@ -48,7 +47,7 @@ from ncpeh.national._identifiers import (
     nir_key,
 )
 from ncpeh.national._service import content_digest
-from ncpeh.national.adapters.sql import store_document, store_patient
+from ncpeh.national.adapters.sql import find_patient_id, store_document, store_patient
 from ncpeh.national.models import (
     Address,
     DocumentClass,
@@ -60,7 +59,6 @@ from ncpeh.national.models import (
     PatientIdentifier,
     PrescriptionDetails,
 )
-from ncpeh.storage import PatientIdentifierRow
 from ncpeh.xmlsafe import parse_xml, serialize_xml
 
 __all__ = [
@@ -188,14 +186,7 @@ def seed_national_store(session: Session, country: str) -> list[SeededPatient]:
     """
     patients = generate_patients(country)
     for seeded in patients:
-        ident = seeded.identifier
-        exists = session.scalar(
-            select(PatientIdentifierRow.id).where(
-                PatientIdentifierRow.domain == ident.domain,
-                PatientIdentifierRow.value == ident.value,
-            )
-        )
-        if exists is not None:
+        if find_patient_id(session, seeded.identifier) is not None:
             continue
         row = store_patient(session, seeded.demographics, country=seeded.country)
         for document in seeded.documents:

@@ -7,7 +7,8 @@ asks with another identifier of the same person.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -20,8 +21,9 @@ from ncpeh.consent._errors import (
     UnknownConsentPatientError,
 )
 from ncpeh.consent.models import ConsentChoice, ConsentRecord, PolicyKind
+from ncpeh.national.adapters.sql import find_patient_id
 from ncpeh.national.models import PatientIdentifier
-from ncpeh.storage import ConsentRow, PatientIdentifierRow
+from ncpeh.storage import ConsentRow
 
 __all__ = ["SqlConsentStore", "consent_row"]
 
@@ -39,41 +41,25 @@ class SqlConsentStore:
     def records_for(
         self, patient: PatientIdentifier, *, kind: PolicyKind
     ) -> Sequence[ConsentRecord]:
-        try:
-            with self._sessions() as session:
-                owner = _patient_id(session, patient)
-                if owner is None:
-                    return []
-                rows = session.scalars(
-                    select(ConsentRow)
-                    .where(ConsentRow.patient_id == owner, ConsentRow.policy_kind == kind.value)
-                    .order_by(ConsentRow.recorded_at, ConsentRow.id)
-                ).all()
-                return [_record(row, patient) for row in rows]
-        except (OperationalError, InterfaceError, PoolTimeoutError) as exc:
-            # Drop the driver's text from the chain: it can quote identifiers.
-            raise ConsentStoreUnavailableError(
-                f"consent store unavailable ({type(exc).__name__})"
-            ) from None
-        except SQLAlchemyError as exc:
-            raise ConsentError(f"consent store failed ({type(exc).__name__})") from None
+        with _guard(), self._sessions() as session:
+            owner = find_patient_id(session, patient)
+            if owner is None:
+                return []
+            rows = session.scalars(
+                select(ConsentRow)
+                .where(ConsentRow.patient_id == owner, ConsentRow.policy_kind == kind.value)
+                .order_by(ConsentRow.recorded_at, ConsentRow.id)
+            ).all()
+            return [_record(row, patient) for row in rows]
 
     def add(self, record: ConsentRecord) -> None:
-        try:
-            with self._sessions.begin() as session:
-                owner = _patient_id(session, record.patient)
-                if owner is None:
-                    raise UnknownConsentPatientError(
-                        "consent for a patient unknown to the national index"
-                    )
-                session.add(consent_row(record, patient_id=owner))
-        except (OperationalError, InterfaceError, PoolTimeoutError) as exc:
-            # Drop the driver's text from the chain: it can quote identifiers.
-            raise ConsentStoreUnavailableError(
-                f"consent store unavailable ({type(exc).__name__})"
-            ) from None
-        except SQLAlchemyError as exc:
-            raise ConsentError(f"consent store failed ({type(exc).__name__})") from None
+        with _guard(), self._sessions.begin() as session:
+            owner = find_patient_id(session, record.patient)
+            if owner is None:
+                raise UnknownConsentPatientError(
+                    "consent for a patient unknown to the national index"
+                )
+            session.add(consent_row(record, patient_id=owner))
 
 
 def consent_row(record: ConsentRecord, *, patient_id: int) -> ConsentRow:
@@ -93,13 +79,17 @@ def consent_row(record: ConsentRecord, *, patient_id: int) -> ConsentRow:
     )
 
 
-def _patient_id(session: Session, identifier: PatientIdentifier) -> int | None:
-    return session.scalar(
-        select(PatientIdentifierRow.patient_id).where(
-            PatientIdentifierRow.domain == identifier.domain,
-            PatientIdentifierRow.value == identifier.value,
-        )
-    )
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Database failures as consent errors, without the driver's text (it can quote identifiers)."""
+    try:
+        yield
+    except (OperationalError, InterfaceError, PoolTimeoutError) as exc:
+        raise ConsentStoreUnavailableError(
+            f"consent store unavailable ({type(exc).__name__})"
+        ) from None
+    except SQLAlchemyError as exc:
+        raise ConsentError(f"consent store failed ({type(exc).__name__})") from None
 
 
 def _record(row: ConsentRow, patient: PatientIdentifier) -> ConsentRecord:

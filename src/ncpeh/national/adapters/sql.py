@@ -62,7 +62,7 @@ from ncpeh.national.models import (
 from ncpeh.storage import DispensationRow, DocumentRow, PatientIdentifierRow, PatientRow
 from ncpeh.xmlsafe import DEFAULT_MAX_BYTES
 
-__all__ = ["SqlNationalConnector", "store_document", "store_patient"]
+__all__ = ["SqlNationalConnector", "find_patient_id", "store_document", "store_patient"]
 
 
 def _utcnow() -> datetime:
@@ -125,7 +125,7 @@ class SqlNationalConnector:
         check_listable_class_or_raise(class_code)
         service = service_for_class(class_code)
         with _guard(service), self._sessions() as session:
-            owner = _patient_id(session, patient)
+            owner = find_patient_id(session, patient)
             if owner is None:
                 raise PatientNotFoundError("unknown patient", service=service)
             rows = session.scalars(
@@ -147,7 +147,7 @@ class SqlNationalConnector:
                 raise DocumentNotFoundError("no such document")
             if patient is None:
                 shown = _primary_identifier(session, row.patient_id)
-            elif _patient_id(session, patient) == row.patient_id:
+            elif find_patient_id(session, patient) == row.patient_id:
                 shown = patient
             else:
                 raise DocumentNotFoundError(
@@ -176,7 +176,7 @@ class SqlNationalConnector:
         replay = self._replay(session, patient, key, digest.sha256)
         if replay is not None:
             return replay
-        owner = _patient_id(session, patient)
+        owner = find_patient_id(session, patient)
         if owner is None:
             raise PatientNotFoundError("unknown patient", service=Service.DISPENSATION)
         refs = prescription_references_or_raise(document, max_bytes=self._max_bytes)
@@ -234,7 +234,7 @@ class SqlNationalConnector:
         )
         if existing is None:
             return None
-        if existing.sha256 != sha256 or _patient_id(session, patient) != existing.patient_id:
+        if existing.sha256 != sha256 or find_patient_id(session, patient) != existing.patient_id:
             raise DuplicateDispensationError(
                 "idempotency key already used for another eDispensation"
             )
@@ -251,7 +251,7 @@ class SqlNationalConnector:
                 .options(defer(DispensationRow.content))
                 .with_for_update()
             )
-            if row is None or _patient_id(session, patient) != row.patient_id:
+            if row is None or find_patient_id(session, patient) != row.patient_id:
                 raise DispensationNotFoundError("no such dispensation for this patient")
             if row.status == DispensationStatus.CANCELLED.value:
                 return
@@ -361,7 +361,7 @@ def _cause(exc: SQLAlchemyError) -> str:
     return type(orig if orig is not None else exc).__name__
 
 
-def _patient_id(session: Session, identifier: PatientIdentifier) -> int | None:
+def find_patient_id(session: Session, identifier: PatientIdentifier) -> int | None:
     return session.scalar(
         select(PatientIdentifierRow.patient_id).where(
             PatientIdentifierRow.domain == identifier.domain,
