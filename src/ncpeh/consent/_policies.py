@@ -231,39 +231,37 @@ class PointOfCareConsentPolicy:
         point_of_care_consent: bool = False,
     ) -> ConsentDecision:
         _require_aware(now)
+        emergency = self._emergency
         if not point_of_care_consent:
-            return _conclude(
-                False,
-                "point of care: request carries no consent",
-                None,
-                document_class=document_class,
-                purpose_of_use=purpose_of_use,
-                emergency=self._emergency,
+            reason = "point of care: request carries no consent"
+        else:
+            record = ConsentRecord(
+                patient=patient,
+                kind=self.kind,
+                choice=ConsentChoice.GRANTED,
+                valid_from=now,
+                valid_until=now + self._validity,
+                recorded_at=now,
+                countries=frozenset({requesting_country.upper()}),
+                document_classes=None if document_class is None else frozenset({document_class}),
+                source=f"point-of-care:{requesting_country.upper()}",
             )
-        record = ConsentRecord(
-            patient=patient,
-            kind=self.kind,
-            choice=ConsentChoice.GRANTED,
-            valid_from=now,
-            valid_until=now + self._validity,
-            recorded_at=now,
-            countries=frozenset({requesting_country.upper()}),
-            document_classes=None if document_class is None else frozenset({document_class}),
-            source=f"point-of-care:{requesting_country.upper()}",
-        )
-        try:
-            self._store.add(record)
-        except ConsentError as exc:
-            return _conclude(
-                False,
-                f"point of care: consent not recordable ({exc.code})",
-                None,
-                document_class=document_class,
-                purpose_of_use=purpose_of_use,
-                emergency=False,
-            )
-        return ConsentDecision(
-            granted=True, reason="point of care: consent given and recorded", record=record
+            try:
+                self._store.add(record)
+            except ConsentError as exc:
+                reason = f"point of care: consent not recordable ({exc.code})"
+                emergency = False  # a store failure is never overridden
+            else:
+                return ConsentDecision(
+                    granted=True, reason="point of care: consent given and recorded", record=record
+                )
+        return _conclude(
+            False,
+            reason,
+            None,
+            document_class=document_class,
+            purpose_of_use=purpose_of_use,
+            emergency=emergency,
         )
 
 
