@@ -69,19 +69,26 @@ def new_key(kind: str = "ec") -> CertificateIssuerPrivateKeyTypes:
     return ec.generate_private_key(ec.SECP256R1())
 
 
-def make_ca(directory: Path, stem: str, cn: str, *, kind: str = "ec") -> Issued:
-    key = new_key(kind)
-    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
-    name = _name(cn, None)
-    cert = (
+def _builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    key: CertificateIssuerPrivateKeyTypes,
+    issuer_ski: x509.SubjectKeyIdentifier,
+    *,
+    ca: bool,
+    backdate: dt.timedelta,
+    lifetime: dt.timedelta,
+) -> x509.CertificateBuilder:
+    """What a CA and a leaf share: names, validity, basic constraints, key usage, key ids."""
+    return (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(issuer)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - dt.timedelta(days=1))
-        .not_valid_after(NOW + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .not_valid_before(NOW - backdate)
+        .not_valid_after(NOW + lifetime)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=True,
@@ -89,19 +96,28 @@ def make_ca(directory: Path, stem: str, cn: str, *, kind: str = "ec") -> Issued:
                 key_encipherment=False,
                 data_encipherment=False,
                 key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
+                key_cert_sign=ca,
+                crl_sign=ca,
                 encipher_only=False,
                 decipher_only=False,
             ),
             critical=True,
         )
-        .add_extension(ski, critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(issuer_ski),
+            critical=False,
         )
-        .sign(key, hashes.SHA256())
     )
+
+
+def make_ca(directory: Path, stem: str, cn: str, *, kind: str = "ec") -> Issued:
+    key = new_key(kind)
+    ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+    name = _name(cn, None)
+    cert = _builder(
+        name, name, key, ski, ca=True, backdate=dt.timedelta(days=1), lifetime=dt.timedelta(days=30)
+    ).sign(key, hashes.SHA256())
     return _write(directory, stem, cert, key)
 
 
@@ -118,33 +134,14 @@ def make_leaf(
 ) -> Issued:
     key = new_key()
     ca_ski = ca.cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn, country, extra_country=extra_country))
-        .issuer_name(ca.cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - dt.timedelta(hours=1))
-        .not_valid_after(NOW + dt.timedelta(days=7))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False
-        )
+    builder = _builder(
+        _name(cn, country, extra_country=extra_country),
+        ca.cert.subject,
+        key,
+        ca_ski,
+        ca=False,
+        backdate=dt.timedelta(hours=1),
+        lifetime=dt.timedelta(days=7),
     )
     if usage == "server":
         names: list[x509.GeneralName] = []
