@@ -8,7 +8,33 @@ import sys
 
 import pytest
 
-PACKAGES = ["ncpeh.xmlsafe", "ncpeh.terminology", "ncpeh.documents", "ncpeh.transform"]
+PACKAGES = [
+    "ncpeh.xmlsafe",
+    "ncpeh.terminology",
+    "ncpeh.documents",
+    "ncpeh.transform",
+    "ncpeh.net",
+    "ncpeh.registry",
+    "ncpeh.storage",
+    "ncpeh.national",
+    "ncpeh.consent",
+    "ncpeh.trust",
+    "ncpeh.gateway",
+    "ncpeh.gateway.wire",
+    "ncpeh.render",
+]
+#: packages whose exported ``...Error`` names are all exceptions (in ``ncpeh.gateway.wire``,
+#: ``RegistryError`` is a message part)
+ERROR_PACKAGES = [
+    "ncpeh.net",
+    "ncpeh.registry",
+    "ncpeh.storage",
+    "ncpeh.national",
+    "ncpeh.consent",
+    "ncpeh.trust",
+    "ncpeh.gateway",
+    "ncpeh.render",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -26,12 +52,33 @@ def test_all_names_exist_and_are_public(name: str) -> None:
     assert public <= set(exported), f"not in __all__: {sorted(public - set(exported))}"
 
 
+@pytest.mark.parametrize("name", ERROR_PACKAGES)
+def test_errors_derive_from_ncpeh_error(name: str) -> None:
+    from ncpeh.errors import NcpehError
+
+    module = importlib.import_module(name)
+    errors = [getattr(module, n) for n in module.__all__ if n.endswith("Error")]
+    assert errors and all(issubclass(e, NcpehError) for e in errors)
+
+
 def test_core_never_imports_web_db_or_http() -> None:
     code = (
         "import sys, ncpeh.transform, ncpeh.terminology, ncpeh.documents, ncpeh.xmlsafe\n"
         "bad = [m for m in ('httpx', 'sqlalchemy', 'starlette', 'fastapi', 'uvicorn', "
         "'psycopg', 'alembic', 'typer', 'jinja2') if m in sys.modules]\n"
         "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
+
+
+def test_registry_needs_no_web_or_http_stack() -> None:
+    code = (
+        "import sys, ncpeh.registry\n"
+        "print(','.join(m for m in ('httpx', 'httpcore', 'starlette', 'uvicorn') "
+        "if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
