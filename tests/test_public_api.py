@@ -61,26 +61,32 @@ def test_errors_derive_from_ncpeh_error(name: str) -> None:
     assert errors and all(issubclass(e, NcpehError) for e in errors)
 
 
-def test_core_never_imports_web_db_or_http() -> None:
-    code = (
-        "import sys, ncpeh.transform, ncpeh.terminology, ncpeh.documents, ncpeh.xmlsafe\n"
-        "bad = [m for m in ('httpx', 'sqlalchemy', 'starlette', 'fastapi', 'uvicorn', "
-        "'psycopg', 'alembic', 'typer', 'jinja2') if m in sys.modules]\n"
-        "print(','.join(bad))"
-    )
-    out = subprocess.run(
+def _loaded_after_import(packages: str, candidates: tuple[str, ...]) -> str:
+    """Which of ``candidates`` a fresh interpreter has loaded after importing ``packages``."""
+    code = f"import sys, {packages}\nprint(','.join(m for m in {candidates!r} if m in sys.modules))"
+    return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def test_core_never_imports_web_db_or_http() -> None:
+    out = _loaded_after_import(
+        "ncpeh.transform, ncpeh.terminology, ncpeh.documents, ncpeh.xmlsafe",
+        (
+            "httpx",
+            "sqlalchemy",
+            "starlette",
+            "fastapi",
+            "uvicorn",
+            "psycopg",
+            "alembic",
+            "typer",
+            "jinja2",
+        ),
+    )
     assert out == ""
 
 
 def test_registry_needs_no_web_or_http_stack() -> None:
-    code = (
-        "import sys, ncpeh.registry\n"
-        "print(','.join(m for m in ('httpx', 'httpcore', 'starlette', 'uvicorn') "
-        "if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip()
+    out = _loaded_after_import("ncpeh.registry", ("httpx", "httpcore", "starlette", "uvicorn"))
     assert out == ""
