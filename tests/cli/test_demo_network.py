@@ -60,6 +60,7 @@ def test_demo_network_serves_queries_both_ways_and_stops_cleanly(tmp_path: Path)
         fr = next(p for p in by_country["FR"] if p["showcase"])
 
         out = tmp_path / "pt-fr.xml"
+        page = tmp_path / "pt-fr.html"
         result = _run(
             [
                 "query",
@@ -73,9 +74,12 @@ def test_demo_network_serves_queries_both_ways_and_stops_cleanly(tmp_path: Path)
                 "fr",
                 "-o",
                 str(out),
+                "--html",
+                str(page),
             ],
             tmp_path,
         )
+        assert '<html lang="fr"' in page.read_text()
         assert result.returncode == 0, result.stderr
         assert "identify patient (XCPD)" in result.stdout
         assert "0 untranslated, 0 unmapped" in result.stdout

@@ -79,3 +79,21 @@ def test_unreadable_message_is_a_400_and_audited(
     [row] = _rows_after(e2e_network, before)
     # an unreadable message is a failed request, not an authorisation decision
     assert (row.outcome, row.error_code) == ("failure", "ERROR_GENERIC")
+
+
+def test_xdr_is_answered_with_an_ehdsi_fault_not_a_404(
+    e2e_network: Network, e2e_fr_peer: RawPeer
+) -> None:
+    base = e2e_network.nodes["PT"].soap_base_url
+    action = "urn:ihe:iti:2007:ProvideAndRegisterDocumentSet-b"
+    envelope = e2e_fr_peer.envelope(
+        base, XCA_QUERY, query_payload(patient_id(e2e_network.patients["PT"][0]), "60591-5"), []
+    )
+    header = envelope.find("{*}Header")
+    assert header is not None
+    action_el = header.find("{http://www.w3.org/2005/08/addressing}Action")
+    assert action_el is not None
+    action_el.text = action
+    reply = e2e_fr_peer.client.post_soap_reply(f"{base}/ncp/xdr", serialize_xml(envelope), action)
+    assert reply.status_code == 400
+    assert b"ERROR_GENERIC_SERVICE_SIGNIFIER_UNKNOWN" in reply.body

@@ -314,6 +314,9 @@ def query(
     document: Annotated[str, typer.Option("--class", help="ps or ep.")] = "ps",
     domain: Annotated[str | None, typer.Option(help="Identifier domain OID.")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Also render the translated document as HTML here.")
+    ] = None,
     directory: DirOpt = Path("var/demo"),
 ) -> None:
     """Run identify -> TRC -> list -> retrieve -> translate against the running demo."""
@@ -333,6 +336,7 @@ def query(
         purpose=purpose,
         document_class=document,
         output=output,
+        html=html,
     )
 
 

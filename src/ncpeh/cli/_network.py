@@ -157,6 +157,7 @@ def run_query(
     purpose: str,
     document_class: str,
     output: Path | None,
+    html: Path | None = None,
 ) -> None:
     info = load_info(directory)
     at, patient_country = at.upper(), patient_country.upper()
@@ -247,6 +248,16 @@ def run_query(
         + (f"; warnings: {', '.join(got['warnings'])}" if got["warnings"] else "")
     )
     echo(f"  translated document: {target}")
+    if html is not None:
+        from ncpeh.documents import extract_view
+        from ncpeh.render import render_html
+        from ncpeh.xmlsafe import parse_xml
+
+        tree = parse_xml(base64.b64decode(got["translated"]))
+        view = extract_view(tree, display_language=lang, source_country=patient_country)
+        page = render_html(view, language=lang, generated_by=f"NCPeH-{at}")
+        write_atomic(html, page.encode("utf-8"))
+        echo(f"  for the health professional: {html.resolve()}")
 
 
 def init_pki(directory: Path, countries: list[str]) -> None:

@@ -299,6 +299,9 @@ class Node:
             routes=[
                 Route("/ncp/xcpd", soap, methods=["POST"]),
                 Route("/ncp/xca", soap, methods=["POST"]),
+                # XDR (eDispensation) is a later service: answered with an eHDSI fault
+                # (service signifier unknown) rather than a bare HTTP 404.
+                Route("/ncp/xdr", soap, methods=["POST"]),
                 Route("/healthz", health, methods=["GET"]),
             ]
         )
