@@ -319,8 +319,16 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
             )
             l3 = next(e for e in entries if not e.unique_id.endswith(".1"))
             durations = []
-            pivot = b""
+            parses = []
+            pivot = fr.initiator.retrieve_document(
+                session, country="PT", patient=pid, entry=l3, target_language="fr"
+            ).pivot
             for _ in range(transactions):
+                # The floor is measured interleaved with the transactions, in the same
+                # moments of machine load.
+                t = time.perf_counter_ns()
+                etree.fromstring(pivot)
+                parses.append((time.perf_counter_ns() - t) / 1e6)
                 t = time.perf_counter_ns()
                 got = fr.initiator.retrieve_document(
                     session, country="PT", patient=pid, entry=l3, target_language="fr"
@@ -353,6 +361,7 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
             try:
                 url = f"https://localhost:{echo_server.port}/echo"
                 raw = []
+                raw_client.post_soap(url, pivot, "urn:echo")  # the one handshake
                 for _ in range(transactions):
                     t = time.perf_counter_ns()
                     raw_client.post_soap(url, pivot, "urn:echo")
@@ -362,7 +371,7 @@ def bench_gateway(transactions: int = 240) -> dict[str, object]:
                 echo_server.stop()
         finally:
             network.stop()
-    parse = median_ms(lambda: etree.fromstring(pivot))
+    parse = statistics.median(parses)
     p50, p95, p99 = (_percentile(durations, q) for q in (0.5, 0.95, 0.99))
     raw50 = _percentile(raw, 0.5)
     added = p50 - raw50
