@@ -4,10 +4,11 @@ import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pytest
 
-from ncpeh.net import MtlsServer, client_ssl_context, server_ssl_context
+from ncpeh.net import HttpImplementation, MtlsServer, client_ssl_context, server_ssl_context
 
 from .pki import Issued, make_ca, make_leaf
 
@@ -42,6 +43,16 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         server_ctx=server_ssl_context(server.cert_path, server.key_path, [ca.cert_path]),
         client_ctx=client_ssl_context(client_fr.cert_path, client_fr.key_path, [ca.cert_path]),
     )
+
+
+#: Both uvicorn HTTP parsers MtlsServer can run on (``MtlsServer(http=...)``).
+HTTP_IMPLEMENTATIONS = ("h11", "httptools")
+
+
+@pytest.fixture(scope="module", params=HTTP_IMPLEMENTATIONS)
+def http(request: pytest.FixtureRequest) -> HttpImplementation:
+    """Run a server test once per HTTP implementation."""
+    return cast(HttpImplementation, request.param)
 
 
 def no_cert_client_ctx(pki: Pki) -> ssl.SSLContext:

@@ -6,7 +6,8 @@ with the performance rules of house-style.md §3 (1-4):
 * :func:`server_ssl_context` / :func:`client_ssl_context`: TLS 1.2+ with
   forward-secret AEAD suites only, client certificates required, no compression,
   renegotiation or tickets. Build each once and share it.
-* :class:`MtlsServer`: uvicorn over mutual TLS in a background thread. The app reads
+* :class:`MtlsServer`: uvicorn over mutual TLS in a background thread, parsing HTTP with
+  h11 (default) or httptools (``http="httptools"``). The app reads
   the verified caller certificate from ``scope["extensions"]["tls"]``
   (``client_cert_der``, ``client_cert_sha256``, ``client_country``) or through
   :func:`peer_certificate_or_none`.
@@ -49,6 +50,7 @@ from ncpeh.net._errors import (
 )
 from ncpeh.net._server import (
     TLS_EXTENSION,
+    HttpImplementation,
     MtlsServer,
     PeerCertificate,
     TlsH11Protocol,
@@ -69,6 +71,7 @@ __all__ = [
     "CircuitBreaker",
     "CircuitOpenError",
     "ClientStats",
+    "HttpImplementation",
     "MtlsServer",
     "NetError",
     "PartnerClient",

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Literal, Protocol, cast
 
 import uvicorn
 from cryptography import x509
@@ -144,8 +144,21 @@ class _TlsScopeApp:
         await self._app(scope, receive, send)
 
 
-class TlsH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol that hands the verified peer certificate to the app.
+class _UvicornHttp(Protocol):
+    """What the shared helpers use of uvicorn's HTTP protocols (h11 and httptools)."""
+
+    app: Any
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
+    cycle: Any
+    timeout_keep_alive: int
+    timeout_keep_alive_task: asyncio.TimerHandle | None
+
+    def timeout_keep_alive_handler(self) -> None: ...
+
+
+def _admit_peer(protocol: _UvicornHttp, transport: asyncio.Transport) -> None:
+    """``connection_made`` tail shared by both TLS protocols: bind the verified peer.
 
     Neither uvicorn nor hypercorn puts the TLS peer certificate into the ASGI scope
     (trust-security.md §1, "Getting the client certificate into the app", verified
@@ -154,50 +167,85 @@ class TlsH11Protocol(H11Protocol):
     bundle by OpenSSL. A connection without one (impossible with ``CERT_REQUIRED``,
     checked again here as defence in depth) is closed before any request is read.
     """
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        # house-style.md §3 rule 3: Nagle + delayed ACK stall a 100 KB reply ~44 ms.
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # pragma: no cover - not a TCP socket
+            pass
+    ssl_object: ssl.SSLObject | None = transport.get_extra_info("ssl_object")
+    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    if ssl_object is None or not der:
+        _log.warning("closing connection without a verified TLS client certificate")
+        transport.close()
+        return
+    try:
+        tls = _tls_extension(ssl_object, der)
+    except ValueError:  # pragma: no cover - OpenSSL accepted what cryptography cannot parse
+        _log.warning("closing connection: unparsable TLS client certificate")
+        transport.close()
+        return
+    # protocol.app is uvicorn's typed ASGI3Application; ours is structurally the same.
+    protocol.app = _TlsScopeApp(cast(ASGIApp, protocol.app), tls)
+    # uvicorn arms its idle timer only after a first response; arm it now so a peer
+    # that completes the handshake and then stays silent cannot hold the connection.
+    # The first request cancels it, as it does between keep-alive requests.
+    protocol.timeout_keep_alive_task = protocol.loop.call_later(
+        protocol.timeout_keep_alive, protocol.timeout_keep_alive_handler
+    )
+
+
+def _abort_if_idle(protocol: _UvicornHttp) -> bool:
+    """Server shutdown: drop an idle keep-alive connection at once (``True`` if done).
+
+    A TLS ``close()`` waits for the peer's ``close_notify``, which an idle pooled
+    client never sends: uvicorn would then wait out its whole graceful period.
+    Connections with a request in progress are left to uvicorn's own shutdown.
+    """
+    if protocol.cycle is None or protocol.cycle.response_complete:
+        protocol.transport.abort()
+        return True
+    return False
+
+
+class TlsH11Protocol(H11Protocol):
+    """uvicorn's h11 (pure-Python) protocol that hands the verified peer certificate
+    to the app in ``scope["extensions"]["tls"]``; see :func:`_admit_peer`.
+
+    The default of :class:`MtlsServer`, and the fallback of ``http="auto"`` when
+    ``httptools`` is not installed.
+    """
 
     def connection_made(  # type: ignore[override]
         self, transport: asyncio.Transport
     ) -> None:
         super().connection_made(transport)
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            # house-style.md §3 rule 3: Nagle + delayed ACK stall a 100 KB reply ~44 ms.
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:  # pragma: no cover - not a TCP socket
-                pass
-        ssl_object: ssl.SSLObject | None = transport.get_extra_info("ssl_object")
-        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-        if ssl_object is None or not der:
-            _log.warning("closing connection without a verified TLS client certificate")
-            transport.close()
-            return
-        try:
-            tls = _tls_extension(ssl_object, der)
-        except ValueError:  # pragma: no cover - OpenSSL accepted what cryptography cannot parse
-            _log.warning("closing connection: unparsable TLS client certificate")
-            transport.close()
-            return
-        # self.app is uvicorn's typed ASGI3Application; ours is structurally the same.
-        self.app = cast(Any, _TlsScopeApp(cast(ASGIApp, self.app), tls))
-        # uvicorn arms its idle timer only after a first response; arm it now so a peer
-        # that completes the handshake and then stays silent cannot hold the connection.
-        # The first request cancels it, as it does between keep-alive requests.
-        self.timeout_keep_alive_task = self.loop.call_later(
-            self.timeout_keep_alive, self.timeout_keep_alive_handler
-        )
+        _admit_peer(self, transport)
 
     def shutdown(self) -> None:
-        """Server shutdown: drop idle keep-alive connections at once.
-
-        A TLS ``close()`` waits for the peer's ``close_notify``, which an idle pooled
-        client never sends: uvicorn would then wait out its whole graceful period.
-        Connections with a request in progress still finish it.
-        """
-        if self.cycle is None or self.cycle.response_complete:
-            self.transport.abort()
-        else:
+        """Drop idle keep-alive connections at once; running requests finish."""
+        if not _abort_if_idle(self):
             super().shutdown()
+
+
+#: ``MtlsServer(http=...)``; ``"auto"`` is httptools when importable, else h11.
+HttpImplementation = Literal["auto", "httptools", "h11"]
+
+
+def _http_protocol(http: HttpImplementation) -> type[asyncio.Protocol]:
+    """The TLS-aware uvicorn protocol class for ``http`` (see :class:`MtlsServer`)."""
+    if http == "h11":
+        return TlsH11Protocol
+    if http not in ("auto", "httptools"):
+        raise ServerError(f"unknown HTTP implementation {http!r}: auto, httptools or h11")
+    try:
+        from ncpeh.net._httptools import TlsHttpToolsProtocol
+    except ImportError as exc:
+        if http == "httptools":
+            raise ServerError(f"httptools is not available: {exc}") from exc
+        return TlsH11Protocol
+    return TlsHttpToolsProtocol
 
 
 class _UvicornServer(uvicorn.Server):
@@ -233,6 +281,16 @@ class MtlsServer:
             than the client's pool expiry so the client, not the server, closes idle
             connections (avoids a request racing a server-side close).
         graceful_shutdown_seconds: how long :meth:`stop` lets running requests finish.
+        http: HTTP/1.1 parser: ``"h11"`` (default, pure Python), ``"httptools"`` (C,
+            llhttp) or ``"auto"`` (httptools when importable, else h11). Both see the
+            same peer certificate and refuse the same connections. h11 stays the
+            default because httptools did not measurably shorten the gateway benchmark
+            (docs/benchmarks.md, "Gateway"): it saves ~0.2 ms on a bare 55 KB exchange,
+            below the run-to-run noise of a ~10 ms transaction.
+
+    Raises:
+        ServerError: the context does not require client certificates, ``http`` is
+            unknown, or ``"httptools"`` was asked for and cannot be imported.
 
     Example:
         >>> with MtlsServer(app, server_ssl_context(...)) as srv:  # doctest: +SKIP
@@ -248,9 +306,11 @@ class MtlsServer:
         port: int = 0,
         keep_alive_seconds: int = 65,
         graceful_shutdown_seconds: float = 2.0,
+        http: HttpImplementation = "h11",
     ) -> None:
         if ssl_context.verify_mode != ssl.CERT_REQUIRED:
             raise ServerError("the server SSL context must require client certificates")
+        self._protocol = _http_protocol(http)
         self._app = app
         self._ssl_context = ssl_context
         self._host = host
@@ -270,6 +330,11 @@ class MtlsServer:
         if self._port is None:
             raise ServerError("server not started")
         return self._port
+
+    @property
+    def http_protocol(self) -> type[asyncio.Protocol]:
+        """The uvicorn protocol class serving connections (httptools or h11 flavour)."""
+        return self._protocol
 
     @property
     def host(self) -> str:
@@ -325,7 +390,7 @@ class MtlsServer:
     def _build(self) -> _UvicornServer:
         config = uvicorn.Config(
             self._app,
-            http=TlsH11Protocol,
+            http=self._protocol,
             ws="none",
             loop="asyncio",
             interface="asgi3",
