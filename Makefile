@@ -11,7 +11,7 @@ SHARED ?= $(abspath ../shared)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[pdf,postgres,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[pdf,postgres,httptools,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
