@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import ParamSpec, TypeVar
 import orjson
 import typer
 
+from ncpeh import files
 from ncpeh.errors import NcpehError
 
 #: Exit codes (documented in docs/cli.md).
@@ -37,28 +37,12 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> CliExit:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` completely or not at all (temp file + rename)."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Write ``data`` to ``path`` completely or not at all; failures exit with one line."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".part")
+        (path.parent if str(path.parent) else Path(".")).mkdir(parents=True, exist_ok=True)
+        files.write_atomic(path, data)
     except OSError as exc:
         raise fail(f"{path}: cannot write: {exc.strerror}") from None
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; outputs get normal permissions
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise fail(f"{path}: cannot write: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: Path, data: object) -> None:

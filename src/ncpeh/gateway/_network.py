@@ -7,10 +7,8 @@ patients; the registry is signed by the demo CA (the "EU seal" of the demo).
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +19,7 @@ import orjson
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ncpeh.files import write_atomic
 from ncpeh.gateway._node import Node, NodeConfig
 from ncpeh.gateway.wire import country_profile
 from ncpeh.national.seed import SeededPatient, seed_national_store
@@ -63,10 +62,7 @@ def _free_port(host: str) -> int:
 
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    write_atomic(path, data, private=True)
 
 
 @dataclass(slots=True)

@@ -17,8 +17,6 @@ crash never leaves half a key on disk; private keys are created ``0600``.
 from __future__ import annotations
 
 import ipaddress
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ncpeh.files import write_atomic
 from ncpeh.trust._errors import PkiError
 
 __all__ = [
@@ -185,8 +184,8 @@ def create_demo_pki(
                 validity=validity,
                 hostnames=extra.get(cc, ()),
             )
-            _write_atomic(node_dir / f"{role}.key.pem", _key_pem(key), private=True)
-            _write_atomic(node_dir / f"{role}.cert.pem", _cert_pem(cert), private=False)
+            write_atomic(node_dir / f"{role}.key.pem", _key_pem(key), private=True)
+            write_atomic(node_dir / f"{role}.cert.pem", _cert_pem(cert), private=False)
     return load_demo_pki(directory, countries=ccs)
 
 
@@ -302,8 +301,8 @@ def _load_or_create_ca(
         .sign(key, hashes.SHA256())
     )
     # Key first: a certificate without its key is useless, the reverse is re-issuable.
-    _write_atomic(key_path, _key_pem(key), private=True)
-    _write_atomic(cert_path, _cert_pem(cert), private=False)
+    write_atomic(key_path, _key_pem(key), private=True)
+    write_atomic(cert_path, _cert_pem(cert), private=False)
     return key, cert
 
 
@@ -434,32 +433,3 @@ def _key_pem(key: rsa.RSAPrivateKey) -> bytes:
 
 def _cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _write_atomic(path: Path, data: bytes, *, private: bool) -> None:
-    """Write ``data`` so readers see either the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600 if private else 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)

@@ -11,8 +11,6 @@ that occur in real documents but are not concepts.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -21,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from ncpeh.files import write_atomic
 from ncpeh.terminology._catalogue import (
     Catalogue,
     CatalogueFormatError,
@@ -284,13 +283,6 @@ class CatalogueStore:
             ident = str(res.get("id") or res.get("url") or Path(src.name).stem)
             safe = "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in ident)[:120]
             target = self.root / f"{kind}-{safe}.json"
-            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".import-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(orjson.dumps(res, option=orjson.OPT_INDENT_2))
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(target, orjson.dumps(res, option=orjson.OPT_INDENT_2))
             written.append(target)
         return written
